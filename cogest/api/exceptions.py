@@ -1,0 +1,45 @@
+"""One place that maps domain exceptions to HTTP answers, always as JSON."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it (stale If-Match version)."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the object's current state."
+    default_code = "conflict"
+
+
+def _validation_payload(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {
+            field: [str(m) for m in errs.messages]
+            if hasattr(errs, "messages")
+            else [str(m) for m in errs]
+            for field, errs in exc.message_dict.items()
+        }
+    return {"detail": " ".join(str(m) for m in exc.messages)}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus domain errors: Django ``ValidationError`` → 400, ``PermissionDenied``
+    → 403, ``DoesNotExist`` → 404."""
+    if isinstance(exc, DjangoValidationError):
+        return Response(_validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404) or exc.__class__.__name__ == "DoesNotExist":
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,8 @@
+"""Page pagination per SPEC 5: ``{"results", "next", "previous", "count"}``, page_size up to 200."""
+
+from rest_framework import pagination
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200

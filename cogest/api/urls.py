@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("engagements", views.EngagementViewSet, basename="engagement")
+router.register("audit", views.AuditEventViewSet, basename="audit")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("users/me/", views.MeView.as_view(), name="api-me"),
+    *router.urls,
+]

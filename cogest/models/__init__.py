@@ -1,0 +1,19 @@
+"""Core domain: organizations, people, teams, engagements, the matrix and the audit trail."""
+
+from .audit import AuditEvent
+from .calendars import BusinessCalendar, CalendarHoliday, CalendarInterval
+from .engagements import Absence, Engagement, ResponsibilityRule
+from .organizations import Organization, Team, UserProfile
+
+__all__ = [
+    "Absence",
+    "AuditEvent",
+    "BusinessCalendar",
+    "CalendarHoliday",
+    "CalendarInterval",
+    "Engagement",
+    "Organization",
+    "ResponsibilityRule",
+    "Team",
+    "UserProfile",
+]

@@ -1,0 +1,37 @@
+"""URL map: the internal UI at /, the partner portal at /partner/, the API at /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from cogest import views
+
+partner_patterns = (
+    [
+        path("", views.PartnerHomeView.as_view(), name="home"),
+        path("matrix/", views.MatrixView.as_view(), name="matrix"),
+        path("engagements/<int:pk>/", views.EngagementDetailView.as_view(), name="engagement"),
+    ],
+    "partner",
+)
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("teams/", views.TeamListView.as_view(), name="teams"),
+    path("engagements/", views.EngagementListView.as_view(), name="engagements"),
+    path("engagements/<int:pk>/", views.EngagementDetailView.as_view(), name="engagement"),
+    path("matrix/", views.MatrixView.as_view(), name="matrix"),
+    path("partner/", include(partner_patterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("cogest.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler403 = "cogest.views.error_403"
+handler404 = "cogest.views.error_404"
+handler500 = "cogest.views.error_500"

@@ -1,0 +1,1 @@
+"""Models of the Escalation app (see SPEC 2). The app's issue fills this package."""
