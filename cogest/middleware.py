@@ -6,11 +6,32 @@ import re
 import zoneinfo
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.utils import timezone, translation
 
 from cogest.context import client_ip_var, new_request_id, request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class HealthCheckMiddleware:
+    """``/healthz/`` answers before host validation and HTTPS redirects, for load balancers and
+    container healthchecks: 200 when the database answers, 503 otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path != "/healthz/":
+            return self.get_response(request)
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception:  # noqa: BLE001 - any database failure means unhealthy
+            return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+        return JsonResponse({"status": "ok", "database": "ok"})
 
 
 class RequestIdMiddleware:

@@ -23,7 +23,8 @@ DROP FUNCTION IF EXISTS cogest_audit_refuse_change();
 
 def create_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # params=None: the SQL goes through verbatim (its RAISE format uses a literal '%').
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop_trigger(apps, schema_editor):
