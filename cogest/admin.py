@@ -122,7 +122,7 @@ class TeamAdmin(GuardedModelAdminMixin, AuditedAdmin):
 
     @admin.display(description=_("areas"))
     def areas(self, obj):
-        return ", ".join(obj.functional_areas or [])
+        return ", ".join(obj.functional_area_labels)
 
 
 class EngagementAdminForm(forms.ModelForm):

@@ -57,7 +57,9 @@ def test_compose_app_services_wait_for_healthy_database_and_broker(compose):
 def test_docker_compose_config_accepts_the_file():
     result = subprocess.run(
         ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
-        capture_output=True, text=True, env={"SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        env={"SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr
 

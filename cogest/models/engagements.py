@@ -154,6 +154,12 @@ class Engagement(models.Model):
         return self.name
 
     @property
+    def scope_area_labels(self) -> list[str]:
+        """The areas in scope as people read them, in the active language."""
+        labels = dict(FunctionalArea.choices)
+        return [str(labels.get(area, area)) for area in self.scope_areas or []]
+
+    @property
     def is_shadow(self) -> bool:
         return self.model == EngagementModel.SHADOW
 

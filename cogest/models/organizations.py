@@ -217,6 +217,12 @@ class Team(models.Model):
         return levels[0] if len(levels) == 1 else f"{levels[0]}–{levels[-1]}"
 
     @property
+    def functional_area_labels(self) -> list[str]:
+        """The team's areas as people read them, in the active language."""
+        labels = dict(FunctionalArea.choices)
+        return [str(labels.get(area, area)) for area in self.functional_areas or []]
+
+    @property
     def lowest_level(self) -> str:
         return (self.support_levels or [""])[0]
 
