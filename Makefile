@@ -44,11 +44,15 @@ format: install
 assets:
 	./scripts/vendor-assets.sh
 
-# Refresh the Spanish catalogue after changing UI strings (needs gettext).
+# Refresh the Spanish catalogue after changing UI strings (needs gettext), then translate the new
+# entries in cogest/locale/es/LC_MESSAGES/django.po and run `make messages` again to compile.
+# One catalogue for everything: templates/ and every app write to LOCALE_PATHS (cogest/locale).
+MESSAGES_IGNORE := --ignore ".venv/*" --ignore "node_modules/*" --ignore "var/*" --ignore "tests/*" \
+	--ignore "bench/*" --ignore "docs/*" --ignore "scripts/*"
 messages: install
-	$(BIN)/python manage.py makemessages -l es --ignore ".venv/*" --ignore "node_modules/*" --ignore "var/*"
-	$(BIN)/python manage.py makemessages -d djangojs -l es --ignore ".venv/*" --ignore "node_modules/*" --ignore "var/*" --ignore "cogest/static/vendor/*"
-	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+	$(BIN)/python manage.py makemessages -l es --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages -d djangojs -l es --no-obsolete $(MESSAGES_IGNORE) --ignore "cogest/static/vendor/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*" --ignore "node_modules/*"
 
 clean:
 	rm -rf var/celery var/static

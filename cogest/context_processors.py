@@ -25,6 +25,8 @@ def shell(request):
             ("engagements", _("Engagements")),
             ("matrix", _("Responsibility matrix")),
         ]
+        if not viewer.is_requester:
+            nav.append(("audit", _("Audit trail")))
     current = getattr(getattr(request, "resolver_match", None), "view_name", "")
     return {
         "instance_name": settings.COGEST_INSTANCE_NAME,

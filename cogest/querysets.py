@@ -101,6 +101,20 @@ class RestrictedQuerySet(models.QuerySet):
         qs = self.filter(rule)
         return qs.distinct() if self.filter_joins else qs
 
+    def lock_for_change(self, user, pk):
+        """Lock one row for a change by ``user`` (inside a transaction).
+
+        Invisible → ``DoesNotExist`` (the API and pages answer 404); visible but not changeable
+        by this user → ``PermissionDenied`` (403). Services start every write with it.
+        """
+        from django.core.exceptions import PermissionDenied
+
+        if not self.restrict(user, "view").filter(pk=pk).exists():
+            raise self.model.DoesNotExist(f"No visible {self.model._meta.model_name} {pk}.")
+        if not self.restrict(user, "change").filter(pk=pk).exists():
+            raise PermissionDenied(f"You may not change this {self.model._meta.verbose_name}.")
+        return self.select_for_update().get(pk=pk)
+
     def visibility_filter(self, viewer: Viewer, action: str) -> Q | None:
         """The rule of this model: a ``Q`` of visible rows, or ``None`` for nothing."""
         raise NotImplementedError(f"{type(self).__name__} must declare visibility_filter()")

@@ -21,13 +21,18 @@ from cogest.models import (
 )
 
 
+# Unrestricted bases with their joins chosen; every use goes through ``restrict``.
+TEAM_QUERYSET = Team.objects.select_related("organization", "lead", "calendar").prefetch_related(
+    "members"
+)
+ENGAGEMENT_QUERYSET = Engagement.objects.select_related(
+    "provider", "internal_owner", "provider_owner", "shadow_for_team"
+).prefetch_related(Prefetch("teams", queryset=Team.objects.select_related("organization")))
+
+
 def team_list_for_user(*, user):
     """Teams the user can see, with organization, lead and members loaded."""
-    return (
-        Team.objects.restrict(user, "view")
-        .select_related("organization", "lead", "calendar")
-        .prefetch_related("members")
-    )
+    return TEAM_QUERYSET.restrict(user, "view")
 
 
 def my_teams(*, user):
@@ -44,11 +49,7 @@ def help_desk_teams(*, user):
 
 
 def engagement_list_for_user(*, user):
-    return (
-        Engagement.objects.restrict(user, "view")
-        .select_related("provider", "internal_owner", "provider_owner", "shadow_for_team")
-        .prefetch_related(Prefetch("teams", queryset=Team.objects.select_related("organization")))
-    )
+    return ENGAGEMENT_QUERYSET.restrict(user, "view")
 
 
 def organization_list_for_user(*, user):

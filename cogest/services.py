@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -145,8 +145,7 @@ def validate_team_people(*, team: Team, members: Iterable, lead) -> None:
 @transaction.atomic
 def team_set_members(*, team: Team, members: Iterable, lead, by) -> Team:
     """Replace a team's members and lead, checked and audited."""
-    if not Team.objects.restrict(by, "change").filter(pk=team.pk).exists():
-        raise PermissionDenied(_("You may not change this team."))
+    team = Team.objects.lock_for_change(by, team.pk)
     members = list(members)
     validate_team_people(team=team, members=members, lead=lead)
     before = {
@@ -185,7 +184,7 @@ def validate_engagement_teams(*, engagement: Engagement, teams: Iterable[Team]) 
 @transaction.atomic
 def engagement_activate_shadow(*, engagement: Engagement, until, reason: str, by) -> Engagement:
     """Switch a shadow engagement on by hand until ``until``, with a reason (SPEC 2.1)."""
-    engagement = Engagement.objects.restrict(by, "change").select_for_update().get(pk=engagement.pk)
+    engagement = Engagement.objects.lock_for_change(by, engagement.pk)
     if not engagement.is_shadow:
         raise ValidationError(_("Only shadow engagements can be activated by hand."))
     if not reason.strip():
@@ -210,6 +209,37 @@ def engagement_activate_shadow(*, engagement: Engagement, until, reason: str, by
         obj=engagement,
         before=before,
         after={"manual_until": until, "reason": engagement.shadow_manual_reason},
+    )
+    return engagement
+
+
+@transaction.atomic
+def engagement_deactivate_shadow(*, engagement: Engagement, by) -> Engagement:
+    """End a manual shadow activation now (the automatic causes keep their own course)."""
+    engagement = Engagement.objects.lock_for_change(by, engagement.pk)
+    if not engagement.manual_activation_active():
+        raise ValidationError(_("This engagement is not manually activated."))
+    before = {
+        "manual_until": engagement.shadow_manual_until,
+        "reason": engagement.shadow_manual_reason,
+    }
+    engagement.shadow_manual_until = None
+    engagement.shadow_manual_reason = ""
+    engagement.shadow_manual_by = None
+    engagement.save(
+        update_fields=[
+            "shadow_manual_until",
+            "shadow_manual_reason",
+            "shadow_manual_by",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=by,
+        action="engagement.shadow_deactivated",
+        obj=engagement,
+        before=before,
+        after={"manual_until": None},
     )
     return engagement
 

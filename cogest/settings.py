@@ -5,6 +5,7 @@ server needed). ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redi
 ``COGEST_ENV=production`` turns on the hardened mode that passes ``manage.py check --deploy``.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -105,8 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file, not memory, so a real worker process started by a test can open the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-cogest.sqlite3")}
+    # A file, not memory, so a real worker process started by a test can open the test database;
+    # one per test run (pid), so concurrent runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-cogest-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -11,6 +11,11 @@ partner_patterns = (
         path("", views.PartnerHomeView.as_view(), name="home"),
         path("matrix/", views.MatrixView.as_view(), name="matrix"),
         path("engagements/<int:pk>/", views.EngagementDetailView.as_view(), name="engagement"),
+        path(
+            "engagements/<int:pk>/shadow/",
+            views.EngagementShadowView.as_view(),
+            name="engagement-shadow",
+        ),
     ],
     "partner",
 )
@@ -23,7 +28,13 @@ urlpatterns = [
     path("teams/", views.TeamListView.as_view(), name="teams"),
     path("engagements/", views.EngagementListView.as_view(), name="engagements"),
     path("engagements/<int:pk>/", views.EngagementDetailView.as_view(), name="engagement"),
+    path(
+        "engagements/<int:pk>/shadow/",
+        views.EngagementShadowView.as_view(),
+        name="engagement-shadow",
+    ),
     path("matrix/", views.MatrixView.as_view(), name="matrix"),
+    path("audit/", views.AuditTrailView.as_view(), name="audit"),
     path("partner/", include(partner_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

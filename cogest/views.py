@@ -10,19 +10,27 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 
 from cogest import selectors
 from cogest.choices import KPI_HIGHER_IS_BETTER, KpiMetric
-from cogest.models import Team
+from cogest.form_errors import add_service_errors
+from cogest.forms import AuditFilterForm, ShadowActivationForm
+from cogest.models import AuditEvent, Engagement
 from cogest.querysets import viewer_for
-from cogest.services import profile_set_preferences
+from cogest.services import (
+    engagement_activate_shadow,
+    engagement_deactivate_shadow,
+    profile_set_preferences,
+)
 
 
 class LoginForm(auth_views.AuthenticationForm):
@@ -104,34 +112,27 @@ class PartnerHomeView(PartnerPageMixin, HomeContextMixin, TemplateView):
 
 
 class TeamListView(InternalPageMixin, RestrictedViewMixin, ListView):
-    model = Team
+    queryset = selectors.TEAM_QUERYSET
     template_name = "cogest/team_list.html"
     context_object_name = "teams"
 
-    def get_queryset(self):
-        return selectors.team_list_for_user(user=self.request.user)
 
-
-class EngagementListView(InternalPageMixin, ListView):
+class EngagementListView(InternalPageMixin, RestrictedViewMixin, ListView):
+    queryset = selectors.ENGAGEMENT_QUERYSET
     template_name = "cogest/engagement_list.html"
     context_object_name = "engagements"
 
-    def get_queryset(self):
-        return selectors.engagement_list_for_user(user=self.request.user)
 
-
-class EngagementDetailView(LoginRequiredMixin, DetailView):
+class EngagementDetailView(LoginRequiredMixin, RestrictedViewMixin, DetailView):
     """One engagement, readable by both sides (a provider only its own)."""
 
+    queryset = selectors.ENGAGEMENT_QUERYSET
     context_object_name = "engagement"
 
     def get_template_names(self):
         if viewer_for(self.request.user).is_provider:
             return ["partner/engagement_detail.html"]
         return ["cogest/engagement_detail.html"]
-
-    def get_queryset(self):
-        return selectors.engagement_list_for_user(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -149,9 +150,64 @@ class EngagementDetailView(LoginRequiredMixin, DetailView):
         context["rules"] = engagement.responsibilities.restrict(
             self.request.user, "view"
         ).select_related("team")
-        if engagement.is_shadow:
-            context["shadow"] = selectors.shadow_status(engagement=engagement)
+        context.update(shadow_context(self.request, engagement))
         return context
+
+
+def shadow_context(request, engagement, form=None) -> dict:
+    """What the shadow panel of an engagement page shows, and whether the viewer may act."""
+    if not engagement.is_shadow:
+        return {}
+    can_change = (
+        Engagement.objects.restrict(request.user, "change").filter(pk=engagement.pk).exists()
+    )
+    return {
+        "shadow": selectors.shadow_status(engagement=engagement),
+        "shadow_can_change": can_change,
+        "shadow_form": form or (ShadowActivationForm() if can_change else None),
+    }
+
+
+class EngagementShadowView(InternalPageMixin, RestrictedViewMixin, SingleObjectMixin, View):
+    """A manager activates shadow support by hand (until, reason) or ends the activation.
+
+    htmx swaps the shadow panel in place; without JavaScript the page reloads.
+    """
+
+    queryset = selectors.ENGAGEMENT_QUERYSET
+
+    def post(self, request, pk):
+        engagement = self.get_object()
+        htmx = bool(request.headers.get("HX-Request"))
+        form = ShadowActivationForm(request.POST) if request.POST.get("op") != "end" else None
+        try:
+            if form is None:
+                engagement_deactivate_shadow(engagement=engagement, by=request.user)
+                if not htmx:
+                    messages.success(request, _("Manual activation ended."))
+            elif form.is_valid():
+                engagement_activate_shadow(
+                    engagement=engagement,
+                    by=request.user,
+                    until=form.cleaned_data["until"],
+                    reason=form.cleaned_data["reason"],
+                )
+                if not htmx:
+                    messages.success(request, _("Shadow support activated."))
+                form = None
+        except ValidationError as exc:
+            form = add_service_errors(form or ShadowActivationForm(), exc)
+        engagement = self.get_queryset().get(pk=engagement.pk)
+        status = 400 if form is not None and form.errors else 200
+        if htmx:
+            context = {"engagement": engagement, **shadow_context(request, engagement, form)}
+            return render(request, "components/shadow_panel.html", context, status=status)
+        if status == 400:
+            view = EngagementDetailView(request=request, kwargs={"pk": pk}, object=engagement)
+            context = view.get_context_data(object=engagement)
+            context.update(shadow_context(request, engagement, form))
+            return render(request, view.get_template_names()[0], context, status=400)
+        return redirect("engagement", pk=engagement.pk)
 
 
 class MatrixView(LoginRequiredMixin, TemplateView):
@@ -165,6 +221,42 @@ class MatrixView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         levels, rows = selectors.responsibility_matrix_for_user(user=self.request.user)
         return {**super().get_context_data(**kwargs), "matrix_levels": levels, "matrix_rows": rows}
+
+
+class AuditTrailView(InternalPageMixin, RestrictedViewMixin, ListView):
+    """The audit trail as far as the viewer may read it, filterable; htmx refreshes the table."""
+
+    queryset = AuditEvent.objects.select_related("actor_organization")
+    template_name = "cogest/audit_list.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = super().get_queryset().order_by("-id")
+        self.filter_form = AuditFilterForm(self.request.GET or None)
+        if self.filter_form.is_valid():
+            data = self.filter_form.cleaned_data
+            if data["q"]:
+                qs = qs.filter(
+                    Q(object_repr__icontains=data["q"])
+                    | Q(actor_label__icontains=data["q"])
+                    | Q(request_id=data["q"])
+                    | Q(object_id=data["q"])
+                )
+            if data["action"]:
+                qs = qs.filter(action__startswith=data["action"])
+            if data["since"]:
+                qs = qs.filter(created_at__date__gte=data["since"])
+            if data["until"]:
+                qs = qs.filter(created_at__date__lte=data["until"])
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter_form=self.filter_form, querystring=query.urlencode())
+        return context
 
 
 class PreferencesView(LoginRequiredMixin, View):
@@ -205,6 +297,7 @@ def error_403(request, exception=None):
 
 
 def error_500(request):
+    """Rendered without the request (no context processors): the database may be what failed."""
     from django.shortcuts import render
 
-    return render(request, "500.html", status=500)
+    return render(None, "500.html", {"instance_name": settings.COGEST_INSTANCE_NAME}, status=500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers, viewsets
 
 
@@ -29,6 +30,6 @@ class StrictSerializerMixin:
             unknown = set(data.keys()) - set(self.fields.keys())
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in sorted(unknown)}
+                    {name: [_("Unknown field.")] for name in sorted(unknown)}
                 )
         return super().to_internal_value(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -12,13 +13,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The object changed since you read it (stale If-Match version)."
+    default_detail = _("The object changed since you read it (stale If-Match version).")
     default_code = "precondition_failed"
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the object's current state."
+    default_detail = _("The request conflicts with the object's current state.")
     default_code = "conflict"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import authenticate
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.authtoken.models import Token
@@ -55,12 +56,12 @@ class TokenView(APIView):
         )
         if getattr(http_request, "axes_locked_out", False):
             return Response(
-                {"detail": "Too many failed login attempts; try again later."},
+                {"detail": _("Too many failed login attempts; try again later.")},
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if user is None or not user.is_active:
             return Response(
-                {"detail": "Unable to log in with the provided credentials."},
+                {"detail": _("Unable to log in with the provided credentials.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         token, created = Token.objects.get_or_create(user=user)
@@ -72,7 +73,7 @@ def lockout_response(request, original_response=None, credentials=None, *args, *
     """django-axes lockout answer: JSON for the API, the branded page for people."""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Too many failed login attempts; try again later."}, status=429
+            {"detail": _("Too many failed login attempts; try again later.")}, status=429
         )
     from django.shortcuts import render
 
