@@ -20,7 +20,6 @@ from cogest.models import (
     Team,
 )
 
-
 # Unrestricted bases with their joins chosen; every use goes through ``restrict``.
 TEAM_QUERYSET = Team.objects.select_related("organization", "lead", "calendar").prefetch_related(
     "members"
