@@ -44,6 +44,26 @@ def _jsonable(value):
 class AuditedAdmin(admin.ModelAdmin):
     """Every change made in the admin lands in the audit trail, with the fields it touched."""
 
+    def get_queryset(self, request):
+        # The admin reads through the same rule as every other interface.
+        return super().get_queryset(request).restrict(request.user, "view")
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return (
+            obj is None
+            or type(obj).objects.restrict(request.user, "change").filter(pk=obj.pk).exists()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return (
+            obj is None
+            or type(obj).objects.restrict(request.user, "change").filter(pk=obj.pk).exists()
+        )
+
     def save_model(self, request, obj, form, change):
         before = {}
         if change:

@@ -10,4 +10,9 @@ class CogestConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from cogest import auth_events  # noqa: F401  (connects the login audit receivers)
+        from cogest.roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="cogest.role_groups")

@@ -36,7 +36,7 @@ def shell(request):
         "nav_items": [
             {"url": reverse(name), "label": label, "active": current == name} for name, label in nav
         ],
-        "show_admin": viewer.is_admin,
+        "show_admin": user.is_staff,
         "common_timezones": [
             "Europe/Madrid",
             "Europe/Lisbon",

@@ -23,6 +23,7 @@ from cogest.models import (
     Team,
     UserProfile,
 )
+from cogest.roles import apply_role
 from cogest.services import audit_record, user_create
 
 User = get_user_model()
@@ -150,9 +151,9 @@ def _people(world: DemoWorld) -> None:
             UserProfile.objects.update_or_create(
                 user=user, defaults={"organization": org, "role": role, "language": language}
             )
-            user.is_superuser = user.is_staff = role == "admin"
             user.is_active = True
-            user.save(update_fields=["is_superuser", "is_staff", "is_active"])
+            user.save(update_fields=["is_active"])
+            apply_role(user, role=role, internal=org.is_internal)
         world.users[username] = user
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cogest.context import client_ip_var, request_id_var
 from cogest.models import AuditEvent, Engagement, Organization, Team, UserProfile
 from cogest.models.audit import GENESIS_HASH
+from cogest.roles import apply_role
 
 User = get_user_model()
 
@@ -283,8 +284,6 @@ def user_create(
 ):
     """Create a person (or a service account) with their profile, in one step."""
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    user.is_staff = role == "admin"
-    user.is_superuser = role == "admin"
     if password:
         user.set_password(password)
     else:
@@ -301,6 +300,7 @@ def user_create(
     )
     profile.full_clean()
     profile.save()
+    apply_role(user, role=role, internal=organization.is_internal)
     audit_record(
         actor=by,
         action="user.created",
