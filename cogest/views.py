@@ -21,7 +21,6 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from cogest import selectors
-from cogest.choices import KPI_HIGHER_IS_BETTER, KpiMetric
 from cogest.form_errors import add_service_errors
 from cogest.forms import AuditFilterForm, ShadowActivationForm
 from cogest.models import AuditEvent, Engagement
@@ -137,16 +136,7 @@ class EngagementDetailView(LoginRequiredMixin, RestrictedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         engagement = self.object
-        targets = engagement.kpi_targets or {}
-        context["kpis"] = [
-            {
-                "label": label,
-                "target": targets[metric],
-                "higher_is_better": KPI_HIGHER_IS_BETTER[metric],
-            }
-            for metric, label in KpiMetric.choices
-            if metric in targets
-        ]
+        context["kpis"] = engagement.kpi_rows
         context["rules"] = engagement.responsibilities.restrict(
             self.request.user, "view"
         ).select_related("team")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cogest.choices import (
+    KPI_HIGHER_IS_BETTER,
     AbsenceReason,
     EngagementModel,
     FunctionalArea,
@@ -159,6 +163,34 @@ class Engagement(models.Model):
         labels = dict(FunctionalArea.choices)
         return [str(labels.get(area, area)) for area in self.scope_areas or []]
 
+    def next_review_on(self, today: dt.date | None = None) -> dt.date | None:
+        """The next periodic review: whole cadence periods after the start, from today on."""
+        today = today or timezone.localdate()
+        if self.ends_on and self.ends_on < today:
+            return None
+        step = CADENCE_MONTHS[self.review_cadence]
+        periods = 1
+        while True:
+            review = _add_months(self.starts_on, step * periods)
+            if review >= today:
+                return review
+            periods += 1
+
+    @property
+    def kpi_rows(self) -> list[dict]:
+        """KPI targets in the order of the metric list, with labels and the better direction."""
+        targets = self.kpi_targets or {}
+        return [
+            {
+                "metric": metric,
+                "label": label,
+                "target": targets[metric],
+                "higher_is_better": KPI_HIGHER_IS_BETTER[metric],
+            }
+            for metric, label in KpiMetric.choices
+            if metric in targets
+        ]
+
     @property
     def is_shadow(self) -> bool:
         return self.model == EngagementModel.SHADOW
@@ -236,6 +268,21 @@ class Engagement(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+CADENCE_MONTHS = {
+    ReviewCadence.MONTHLY: 1,
+    ReviewCadence.QUARTERLY: 3,
+    ReviewCadence.SEMIANNUAL: 6,
+    ReviewCadence.ANNUAL: 12,
+}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day of the month ``months`` later, clamped to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class ResponsibilityRuleQuerySet(RestrictedQuerySet):
