@@ -108,11 +108,14 @@ class RestrictedQuerySet(models.QuerySet):
         by this user → ``PermissionDenied`` (403). Services start every write with it.
         """
         from django.core.exceptions import PermissionDenied
+        from django.utils.translation import gettext as _
 
         if not self.restrict(user, "view").filter(pk=pk).exists():
             raise self.model.DoesNotExist(f"No visible {self.model._meta.model_name} {pk}.")
         if not self.restrict(user, "change").filter(pk=pk).exists():
-            raise PermissionDenied(f"You may not change this {self.model._meta.verbose_name}.")
+            raise PermissionDenied(
+                _("You may not change this %(object)s.") % {"object": self.model._meta.verbose_name}
+            )
         return self.select_for_update().get(pk=pk)
 
     def visibility_filter(self, viewer: Viewer, action: str) -> Q | None:
