@@ -78,6 +78,18 @@ KPI_HIGHER_IS_BETTER = {
 }
 
 
+# Short names for dense tables; the full label goes in the tooltip.
+KPI_SHORT_LABELS = {
+    KpiMetric.SLA_COMPLIANCE_PCT: _("SLA %"),
+    KpiMetric.RESPONSE_COMPLIANCE_PCT: _("Response %"),
+    KpiMetric.MTTA_MINUTES: _("MTTA min"),
+    KpiMetric.MTTR_HOURS: _("MTTR h"),
+    KpiMetric.HANDOFF_ACCEPT_MINUTES: _("Accept min"),
+    KpiMetric.REOPEN_RATE_PCT: _("Reopen %"),
+    KpiMetric.BACKLOG_MAX: _("Backlog"),
+}
+
+
 class AbsenceReason(models.TextChoices):
     VACATION = "vacation", _("Vacation")
     LEAVE = "leave", _("Leave")

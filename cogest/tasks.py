@@ -31,7 +31,7 @@ def audit_verify_task() -> dict:
 
 @shared_task(acks_late=True)
 def login_attempts_cleanup_task() -> None:
-    """Forget failed-login records older than the cool-off (django-axes keeps them otherwise)."""
+    """Forget failed-login records older than 30 days (django-axes keeps them otherwise)."""
     call_command("axes_reset_failure_logs", "--age", "30")
 
 

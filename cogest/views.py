@@ -33,6 +33,10 @@ from cogest.services import (
 
 
 class LoginForm(auth_views.AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Wrong username or password. Both are case-sensitive."),
+        "inactive": _("This account is inactive."),
+    }
     username = forms.CharField(
         label=_("Username"),
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),

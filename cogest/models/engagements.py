@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cogest.choices import (
     KPI_HIGHER_IS_BETTER,
+    KPI_SHORT_LABELS,
     AbsenceReason,
     EngagementModel,
     FunctionalArea,
@@ -184,6 +185,7 @@ class Engagement(models.Model):
             {
                 "metric": metric,
                 "label": label,
+                "short": KPI_SHORT_LABELS[metric],
                 "target": targets[metric],
                 "higher_is_better": KPI_HIGHER_IS_BETTER[metric],
             }
