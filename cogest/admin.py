@@ -18,6 +18,7 @@ from cogest.models import (
     CalendarInterval,
     Engagement,
     Organization,
+    OutboxMessage,
     ResponsibilityRule,
     Team,
     UserProfile,
@@ -307,3 +308,18 @@ class UserAdmin(DjangoUserAdmin):
             after={"fields": list(form.changed_data)},
             note="admin",
         )
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Jobs waiting for the broker (or sent in the last week): read-only, for diagnosis."""
+
+    list_display = ("id", "task_name", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -133,7 +133,9 @@ CELERY_PROCESSED_DIR = VAR_DIR / "celery" / "processed"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries=0: a publish with Redis down fails at once (the job waits in the outbox)
+    # instead of stalling the web request for seconds; workers reconnect on their own policy.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 else:
     for folder in (CELERY_QUEUE_DIR, CELERY_PROCESSED_DIR):
         folder.mkdir(parents=True, exist_ok=True)
@@ -158,6 +160,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit-verify-chain": {
         "task": "cogest.tasks.audit_verify_task",
         "schedule": 60 * 60 * 6,
+    },
+    "outbox-flush": {
+        "task": "cogest.tasks.outbox_flush_task",
+        "schedule": 60,
     },
     "axes-expire-old-attempts": {
         "task": "cogest.tasks.login_attempts_cleanup_task",

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.core.management import call_command
 
+from cogest import outbox
 from cogest.services import audit_record, audit_verify
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,14 @@ def audit_verify_task() -> dict:
 def login_attempts_cleanup_task() -> None:
     """Forget failed-login records older than 30 days (django-axes keeps them otherwise)."""
     call_command("axes_reset_failure_logs", "--age", "30")
+
+
+@shared_task(acks_late=True)
+def outbox_flush_task() -> int:
+    """Send jobs that could not reach the broker right after their commit (e.g. Redis was down)."""
+    sent = outbox.flush()
+    outbox.purge()
+    return sent
 
 
 @shared_task(acks_late=True, bind=True)

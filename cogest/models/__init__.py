@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .calendars import BusinessCalendar, CalendarHoliday, CalendarInterval
 from .engagements import Absence, Engagement, ResponsibilityRule
 from .organizations import Organization, Team, UserProfile
+from .outbox import OutboxMessage
 
 __all__ = [
     "Absence",
@@ -13,6 +14,7 @@ __all__ = [
     "CalendarInterval",
     "Engagement",
     "Organization",
+    "OutboxMessage",
     "ResponsibilityRule",
     "Team",
     "UserProfile",
