@@ -290,6 +290,40 @@ if PRODUCTION:
 
 # --- Product settings -----------------------------------------------------------------------
 COGEST_INSTANCE_NAME = env.str("COGEST_INSTANCE_NAME", default="cogest")
+TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)
+COMMENT_MAX_CHARS = 20_000
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
+    "ATTACHMENT_ALLOWED_EXTENSIONS",
+    default=[
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "txt",
+        "log",
+        "csv",
+        "json",
+        "xml",
+        "yaml",
+        "yml",
+        "zip",
+        "gz",
+        "7z",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odt",
+        "ods",
+        "eml",
+        "msg",
+        "pcap",
+    ],
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,

@@ -32,3 +32,11 @@ def audit_changes(event) -> list[dict]:
             }
         )
     return rows
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str):
+    """Render Markdown to sanitized HTML."""
+    from cogest.markdown import render_markdown
+
+    return render_markdown(text)

@@ -1,1 +1,17 @@
-"""Models of the Tickets app (see SPEC 2). The app's issue fills this package."""
+"""Tickets (SPEC 2.2): the ticket, who held it, its activity, links, decisions and saved views."""
+
+from .activity import Attachment, Comment, DecisionRecord, Handoff, TicketLink, WorkLog
+from .ticket import SavedView, Ticket, TicketCounter, TicketHolding
+
+__all__ = [
+    "Attachment",
+    "Comment",
+    "DecisionRecord",
+    "Handoff",
+    "SavedView",
+    "Ticket",
+    "TicketCounter",
+    "TicketHolding",
+    "TicketLink",
+    "WorkLog",
+]

@@ -1,0 +1,165 @@
+"""Read side of tickets: lists, one ticket, its timeline and its history, always restricted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from cogest.models import AuditEvent
+from cogest.querysets import viewer_for
+from tickets.models import Attachment, Comment, Handoff, Ticket, WorkLog
+
+TICKET_LIST_QUERYSET = Ticket.objects.select_related("team__organization", "assignee", "requester")
+TICKET_DETAIL_QUERYSET = Ticket.objects.select_related(
+    "team__organization", "assignee", "requester", "engagement__provider", "created_by"
+).prefetch_related("cis__ci_class", "watchers")
+
+# Ticket audit actions that carry no content a reader could be denied (fields, workflow).
+OPEN_HISTORY_ACTIONS = frozenset(
+    {
+        "ticket.created",
+        "ticket.updated",
+        "ticket.assigned",
+        "ticket.status_changed",
+        "ticket.handed_off",
+        "handoff.accepted",
+        "handoff.rejected",
+        "ticket.linked",
+        "ticket.unlinked",
+        "decision.recorded",
+    }
+)
+CONTENT_ACTIONS = frozenset({"comment.added", "attachment.added"})
+
+
+def ticket_list_for_user(*, user) -> QuerySet[Ticket]:
+    return TICKET_LIST_QUERYSET.restrict(user, "view")
+
+
+def ticket_queue_for_user(*, user) -> QuerySet[Ticket]:
+    """My open tickets."""
+    return ticket_list_for_user(user=user).open().filter(assignee=user)
+
+
+def ticket_team_queue_for_user(*, user) -> QuerySet[Ticket]:
+    """Open, unassigned tickets of my teams."""
+    return ticket_list_for_user(user=user).open().filter(team__members=user, assignee__isnull=True)
+
+
+def handoffs_waiting_for(*, user) -> QuerySet[Handoff]:
+    """Handoffs my organization must answer."""
+    viewer = viewer_for(user)
+    return (
+        Handoff.objects.restrict(user, "view")
+        .filter(status="pending", to_organization_id=viewer.organization_id)
+        .select_related("ticket", "to_team", "from_team", "created_by", "from_organization")
+        .order_by("created_at")
+    )
+
+
+def handoffs_waiting_on_others(*, user) -> QuerySet[Handoff]:
+    """Handoffs my organization sent that the other side has not answered yet."""
+    viewer = viewer_for(user)
+    return (
+        Handoff.objects.restrict(user, "view")
+        .filter(status="pending", from_organization_id=viewer.organization_id)
+        .select_related("ticket", "to_team__organization", "created_by")
+        .order_by("created_at")
+    )
+
+
+def ticket_get_for_user(*, user, pk) -> Ticket:
+    return TICKET_DETAIL_QUERYSET.restrict(user, "view").get(pk=pk)
+
+
+def _readable(viewer, event: AuditEvent) -> bool:
+    if event.action in OPEN_HISTORY_ACTIONS:
+        return True
+    after = event.after or {}
+    if event.action in CONTENT_ACTIONS:
+        visibility = after.get("visibility")
+        if viewer.is_admin:
+            return True
+        if viewer.is_requester:
+            return visibility == "public"
+        return visibility in ("public", "shared") or (
+            visibility == "internal" and event.actor_organization_id == viewer.organization_id
+        )
+    if event.action == "worklog.added":
+        return (
+            viewer.is_admin
+            or viewer.is_internal
+            or (not viewer.is_requester and event.actor_organization_id == viewer.organization_id)
+        )
+    return viewer.is_admin or (viewer.is_internal and not viewer.is_requester)
+
+
+def ticket_history(*, ticket: Ticket, user) -> list[AuditEvent]:
+    """The ticket's audit events the reader may see (no trace of content hidden from them)."""
+    viewer = viewer_for(user)
+    events = (
+        AuditEvent.objects.filter(object_type="tickets.ticket", object_id=str(ticket.pk))
+        .select_related("actor_organization")
+        .order_by("id")
+    )
+    return [event for event in events if _readable(viewer, event)]
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the ticket timeline."""
+
+    kind: str  # comment, attachment, worklog, handoff, event
+    at: dt.datetime
+    obj: Any = None
+    data: dict = field(default_factory=dict)
+
+
+def ticket_timeline(*, ticket: Ticket, user) -> list[TimelineEntry]:
+    """Comments, attachments, work logs, handoffs and workflow events, oldest first; a fixed
+    number of queries whatever the ticket holds."""
+    entries: list[TimelineEntry] = []
+    comments = (
+        Comment.objects.restrict(user, "view")
+        .filter(ticket=ticket)
+        .select_related("author", "author_organization")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.restrict(user)))
+    )
+    entries += [TimelineEntry("comment", c.created_at, c) for c in comments]
+    attachments = (
+        Attachment.objects.restrict(user, "view")
+        .filter(ticket=ticket, comment__isnull=True)
+        .select_related("uploaded_by")
+    )
+    entries += [TimelineEntry("attachment", a.created_at, a) for a in attachments]
+    worklogs = (
+        WorkLog.objects.restrict(user, "view")
+        .filter(ticket=ticket)
+        .select_related("author", "author_organization")
+    )
+    entries += [TimelineEntry("worklog", w.performed_at, w) for w in worklogs]
+    handoffs = (
+        Handoff.objects.restrict(user, "view")
+        .filter(ticket=ticket)
+        .select_related("from_team", "to_team__organization", "created_by", "responded_by")
+    )
+    for handoff in handoffs:
+        entries.append(TimelineEntry("handoff", handoff.created_at, handoff))
+        if handoff.responded_at:
+            entries.append(
+                TimelineEntry(f"handoff_{handoff.status}", handoff.responded_at, handoff)
+            )
+    for event in ticket_history(ticket=ticket, user=user):
+        if event.action in CONTENT_ACTIONS or event.action in {
+            "worklog.added",
+            "ticket.handed_off",
+            "handoff.accepted",
+            "handoff.rejected",
+        }:
+            continue  # shown through their own objects above
+        entries.append(TimelineEntry("event", event.created_at, event))
+    entries.sort(key=lambda entry: (entry.at, entry.kind != "event"))
+    return entries
