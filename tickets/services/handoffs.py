@@ -71,15 +71,17 @@ def ticket_handoff(
         )
     if Handoff.objects.filter(ticket=ticket, status=HandoffStatus.PENDING).exists():
         raise ValidationError({"team": [_("A handoff of this ticket is already waiting.")]})
-    engagement = engagement_for(team, area=ticket.functional_area, level=ticket.support_level)
+    # A handoff is a functional escalation: the ticket rises to the receiving team's level.
+    levels = team.support_levels or [ticket.support_level]
+    level = ticket.support_level if ticket.support_level in levels else levels[0]
+    engagement = engagement_for(team, area=ticket.functional_area, level=level, strict=True)
     if not team.organization.is_internal and engagement is None:
-        raise ValidationError(
-            {
-                "team": [
-                    _("%(team)s has no active engagement to take this work.") % {"team": team.name}
-                ]
-            }
-        )
+        message = _("No active engagement of %(provider)s covers %(area)s at %(level)s.") % {
+            "provider": team.organization.name,
+            "area": ticket.get_functional_area_display(),
+            "level": level,
+        }
+        raise ValidationError({"team": [message]})
     handoff = Handoff.objects.create(
         ticket=ticket,
         from_team=from_team,
@@ -94,9 +96,11 @@ def ticket_handoff(
         "team": ticket.team_id,
         "assignee": ticket.assignee_id,
         "engagement": ticket.engagement_id,
+        "support_level": ticket.support_level,
     }
     ticket.team, ticket.assignee, ticket.engagement = team, None, engagement
-    bump(ticket, ["team", "assignee", "engagement"])
+    ticket.support_level = level
+    bump(ticket, ["team", "assignee", "engagement", "support_level"])
     start_holding(ticket, team, at=handoff.created_at)
     audit_record(
         actor=by,
@@ -107,6 +111,7 @@ def ticket_handoff(
             "team": team.pk,
             "assignee": None,
             "engagement": ticket.engagement_id,
+            "support_level": level,
             "handoff": handoff.pk,
         },
         note=summary,

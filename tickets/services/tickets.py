@@ -62,15 +62,18 @@ def _visible_cis(by, cis: Iterable) -> list[ConfigurationItem]:
     return found
 
 
-def engagement_for(team: Team | None, *, area: str, level: str) -> Engagement | None:
-    """The engagement under which a provider team works this area and level."""
+def engagement_for(
+    team: Team | None, *, area: str, level: str, strict: bool = False
+) -> Engagement | None:
+    """The engagement under which a provider team works this area and level (``strict``: only
+    one whose scope covers them; otherwise the team's first active engagement as a fallback)."""
     if team is None or team.organization.is_internal:
         return None
-    engagements = Engagement.objects.active().filter(teams=team)
+    engagements = list(Engagement.objects.active().filter(teams=team))
     for engagement in engagements:
         if engagement.covers(area=area, level=level):
             return engagement
-    return engagements.first()
+    return None if strict else (engagements[0] if engagements else None)
 
 
 @transaction.atomic
