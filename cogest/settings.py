@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cogest.tasks.outbox_flush_task",
         "schedule": 60,
     },
+    "tickets-autoclose": {
+        "task": "tickets.tasks.ticket_autoclose_task",
+        "schedule": 60 * 15,
+    },
     "axes-expire-old-attempts": {
         "task": "cogest.tasks.login_attempts_cleanup_task",
         "schedule": 60 * 60 * 24,

@@ -127,6 +127,7 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "-id"], name="ticket_priority_idx"),
             models.Index(fields=["functional_area", "-id"], name="ticket_area_idx"),
             models.Index(fields=["-updated_at"], name="ticket_updated_idx"),
+            models.Index(fields=["status", "resolved_at"], name="ticket_autoclose_idx"),
         ]
         constraints = [
             models.CheckConstraint(
