@@ -38,7 +38,7 @@ def _jsonable(value):
     if hasattr(value, "all"):
         return sorted(str(v) for v in value.all())
     if isinstance(value, list | tuple | set):
-        return [str(v) for v in value]
+        return sorted(str(v) for v in value)
     return value if isinstance(value, str | int | float | bool | dict | type(None)) else str(value)
 
 

@@ -65,15 +65,17 @@ class UserPreferencesMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             profile = getattr(user, "profile", None)
-        if profile is not None:
-            translation.activate(profile.language)
+        if profile is None:
+            return self.get_response(request)
+        try:
+            tz = zoneinfo.ZoneInfo(profile.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            tz = None
+        # override(): the previous language comes back after the request (threads are reused).
+        with translation.override(profile.language), timezone.override(tz):
             request.LANGUAGE_CODE = translation.get_language()
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(profile.timezone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        response = self.get_response(request)
-        timezone.deactivate()
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 
 

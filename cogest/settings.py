@@ -116,11 +116,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+
+
+def _next_redis_db(url: str) -> str:
+    """The cache lives in the Redis database after the broker's, so clearing it never drops
+    queued jobs (redis://host:6379/0 → redis://host:6379/1)."""
+    base, _slash, db = url.rstrip("/").rpartition("/")
+    return f"{base}/{int(db) + 1}" if db.isdigit() and base.count("/") >= 2 else f"{url}/1"
+
+
+CACHE_URL = env.str("CACHE_URL", default=_next_redis_db(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "cogest",
             "TIMEOUT": 300,
         }
