@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cogest.tasks.outbox_flush_task",
         "schedule": 60,
     },
+    "grants-expire": {
+        "task": "cogest.tasks.grants_expire_task",
+        "schedule": 60,
+    },
     "tickets-autoclose": {
         "task": "tickets.tasks.ticket_autoclose_task",
         "schedule": 60 * 15,
@@ -313,6 +317,7 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
         "pdf",
         "png",
         "jpg",
+ACCESS_GRANT_MAX_DAYS = env.int("ACCESS_GRANT_MAX_DAYS", default=30)
         "jpeg",
         "gif",
         "webp",

@@ -37,6 +37,14 @@ def login_attempts_cleanup_task() -> None:
 
 
 @shared_task(acks_late=True)
+def grants_expire_task() -> int:
+    """Mark access grants past their end as expired (access already stopped at the end)."""
+    from cogest.grants import grant_expire_due
+
+    return grant_expire_due()
+
+
+@shared_task(acks_late=True)
 def outbox_flush_task() -> int:
     """Send jobs that could not reach the broker right after their commit (e.g. Redis was down)."""
     sent = outbox.flush()

@@ -17,8 +17,9 @@ class TicketQuerySet(RestrictedQuerySet):
 
     def visibility_filter(self, viewer: Viewer, action: str) -> Q | None:
         """Internal staff see and work every ticket. A requester sees the tickets she asked for.
-        A provider sees what its teams hold now or held before, what was shared with it, and
-        everything in the scope of its ``managed`` engagements; it changes what it holds now."""
+        A provider sees what its teams hold now or held before, what was shared with it or
+        granted to it (a ticket or a team's queue, while the grant is in force), and everything
+        in the scope of its ``managed`` engagements; it changes what it holds now."""
         if viewer.is_requester:
             return Q(requester_id=viewer.user.pk) if action == "view" else None
         if viewer.is_internal:
@@ -26,8 +27,15 @@ class TicketQuerySet(RestrictedQuerySet):
         org = viewer.organization_id
         if action == "change":
             return Q(team__organization_id=org)
+        from cogest.models import AccessGrant, Team
+
         held = _model("TicketHolding").objects.filter(organization_id=org).values("ticket_id")
-        rule = Q(pk__in=held)
+        rule = (
+            Q(pk__in=held)
+            # Shares and approved requests in force: one ticket, or a team's whole queue.
+            | Q(pk__in=AccessGrant.objects.for_viewer(viewer, self.model))
+            | Q(team_id__in=AccessGrant.objects.for_viewer(viewer, Team))
+        )
         for scope in managed_scopes(org):
             rule |= scope
         return rule

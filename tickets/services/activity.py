@@ -48,6 +48,8 @@ def comment_add(*, ticket: Ticket | int, by, body: str, visibility: str) -> Comm
     viewer = viewer_for(by)
     ticket = _visible_ticket(ticket=ticket, by=by)
     _check_visibility(viewer, visibility)
+    if not can_comment(viewer, ticket):
+        raise PermissionDenied(_("This ticket was shared with you read-only."))
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": [_("Write something.")]})
@@ -98,6 +100,29 @@ def comment_add(*, ticket: Ticket | int, by, body: str, visibility: str) -> Comm
         )
     )
     return comment
+
+
+def can_comment(viewer, ticket: Ticket) -> bool:
+    """Who may write on a visible ticket: internal staff and the requester always; a provider
+    whose teams hold or held it, or that has a read-and-comment grant in force."""
+    if viewer.is_admin or viewer.is_internal:
+        return True
+    from cogest.models import AccessGrant, GrantLevel, Team
+    from tickets.models import TicketHolding
+
+    org = viewer.organization_id
+    if TicketHolding.objects.filter(ticket=ticket, organization_id=org).exists():
+        return True
+    comment_grants = AccessGrant.objects.for_viewer
+    return (
+        comment_grants(viewer, Ticket, level=GrantLevel.COMMENT).filter(object_id=ticket.pk).exists()
+        or (
+            ticket.team_id is not None
+            and comment_grants(viewer, Team, level=GrantLevel.COMMENT)
+            .filter(object_id=ticket.team_id)
+            .exists()
+        )
+    )
 
 
 def _check_upload(upload) -> tuple[str, str]:
