@@ -20,8 +20,13 @@ from cogest.services import audit_record
 
 def _check_level(level: str) -> str:
     if level not in GrantLevel.values:
-        raise ValidationError({"level": [_("Access is one of: %(choices)s.")
-                                         % {"choices": ", ".join(GrantLevel.values)}]})
+        raise ValidationError(
+            {
+                "level": [
+                    _("Access is one of: %(choices)s.") % {"choices": ", ".join(GrantLevel.values)}
+                ]
+            }
+        )
     return level
 
 
@@ -34,28 +39,46 @@ def _check_expiry(expires_at, *, required: bool) -> dt.datetime | None:
     if expires_at <= now:
         raise ValidationError({"expires_at": [_("The end must be in the future.")]})
     if expires_at > now + dt.timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
-        raise ValidationError({"expires_at": [_("Access is granted for %(days)s days at most.")
-                                              % {"days": settings.ACCESS_GRANT_MAX_DAYS}]})
+        raise ValidationError(
+            {
+                "expires_at": [
+                    _("Access is granted for %(days)s days at most.")
+                    % {"days": settings.ACCESS_GRANT_MAX_DAYS}
+                ]
+            }
+        )
     return expires_at
 
 
 def _audit(*, by, action: str, grant: AccessGrant, obj: models.Model | None = None, note=""):
     audit_record(
-        actor=by, action=action, obj=obj,
+        actor=by,
+        action=action,
+        obj=obj,
         object_type=None if obj is not None else grant.content_type.model_class()._meta.label_lower,
         object_id=None if obj is not None else str(grant.object_id),
         object_repr=None if obj is not None else grant.object_label,
-        after={"grant": grant.pk, "organization": grant.organization_id,
-               "person": grant.grantee_user_id, "level": grant.level, "status": grant.status,
-               "expires_at": grant.expires_at},
+        after={
+            "grant": grant.pk,
+            "organization": grant.organization_id,
+            "person": grant.grantee_user_id,
+            "level": grant.level,
+            "status": grant.status,
+            "expires_at": grant.expires_at,
+        },
         note=note,
     )
 
 
 @transaction.atomic
 def grant_share(
-    *, obj: models.Model, organization: Organization, by, level: str = GrantLevel.VIEW,
-    reason: str = "", expires_at=None,
+    *,
+    obj: models.Model,
+    organization: Organization,
+    by,
+    level: str = GrantLevel.VIEW,
+    reason: str = "",
+    expires_at=None,
 ) -> AccessGrant:
     """Internal staff share one object they can see with a provider organization."""
     viewer = viewer_for(by)
@@ -69,17 +92,28 @@ def grant_share(
     expires_at = _check_expiry(expires_at, required=False)
     content_type = ContentType.objects.get_for_model(obj)
     existing = AccessGrant.objects.in_force().filter(
-        content_type=content_type, object_id=obj.pk, organization=organization,
+        content_type=content_type,
+        object_id=obj.pk,
+        organization=organization,
         grantee_user__isnull=True,
     )
     if existing.exists():
-        raise ValidationError({"organization": [_("Already shared with %(org)s.")
-                                                % {"org": organization.name}]})
+        raise ValidationError(
+            {"organization": [_("Already shared with %(org)s.") % {"org": organization.name}]}
+        )
     grant = AccessGrant.objects.create(
-        kind=GrantKind.SHARE, content_type=content_type, object_id=obj.pk,
-        object_label=str(obj)[:200], organization=organization, level=level,
-        status=GrantStatus.ACTIVE, reason=(reason or "").strip(), expires_at=expires_at,
-        requested_by=by, decided_by=by, decided_at=timezone.now(),
+        kind=GrantKind.SHARE,
+        content_type=content_type,
+        object_id=obj.pk,
+        object_label=str(obj)[:200],
+        organization=organization,
+        level=level,
+        status=GrantStatus.ACTIVE,
+        reason=(reason or "").strip(),
+        expires_at=expires_at,
+        requested_by=by,
+        decided_by=by,
+        decided_at=timezone.now(),
     )
     _audit(by=by, action="grant.shared", grant=grant, obj=obj, note=grant.reason)
     return grant
@@ -100,14 +134,23 @@ def grant_request(
     expires_at = _check_expiry(expires_at, required=True)
     content_type = ContentType.objects.get_for_model(obj)
     if AccessGrant.objects.filter(
-        content_type=content_type, object_id=obj.pk, grantee_user=by,
+        content_type=content_type,
+        object_id=obj.pk,
+        grantee_user=by,
         status=GrantStatus.REQUESTED,
     ).exists():
         raise ValidationError({"reason": [_("You already asked; the request is waiting.")]})
     grant = AccessGrant.objects.create(
-        kind=GrantKind.REQUEST, content_type=content_type, object_id=obj.pk,
-        object_label=str(obj)[:200], organization_id=viewer.organization_id, grantee_user=by,
-        level=level, status=GrantStatus.REQUESTED, reason=reason, expires_at=expires_at,
+        kind=GrantKind.REQUEST,
+        content_type=content_type,
+        object_id=obj.pk,
+        object_label=str(obj)[:200],
+        organization_id=viewer.organization_id,
+        grantee_user=by,
+        level=level,
+        status=GrantStatus.REQUESTED,
+        reason=reason,
+        expires_at=expires_at,
         requested_by=by,
     )
     _audit(by=by, action="grant.requested", grant=grant, note=reason)
@@ -123,7 +166,8 @@ def _decidable(grant: AccessGrant, by, *, managers_only: bool) -> AccessGrant:
     )
     if not allowed:
         raise PermissionDenied(
-            _("Only internal managers decide access requests.") if managers_only
+            _("Only internal managers decide access requests.")
+            if managers_only
             else _("Only internal staff revoke access.")
         )
     return AccessGrant.objects.select_for_update().get(pk=grant.pk)
@@ -177,14 +221,16 @@ def grant_expire_due(*, now=None, limit: int = 1000) -> int:
     now = now or timezone.now()
     due = list(
         AccessGrant.objects.filter(status=GrantStatus.ACTIVE, expires_at__lte=now)
-        .order_by("expires_at").values_list("pk", flat=True)[:limit]
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:limit]
     )
     expired = 0
     for pk in due:
         with transaction.atomic():
             grant = (
                 AccessGrant.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=GrantStatus.ACTIVE, expires_at__lte=now).first()
+                .filter(pk=pk, status=GrantStatus.ACTIVE, expires_at__lte=now)
+                .first()
             )
             if grant is None:
                 continue

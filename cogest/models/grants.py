@@ -73,12 +73,18 @@ class AccessGrant(models.Model):
     object_id = models.PositiveBigIntegerField()
     object_label = models.CharField(_("object"), max_length=200)
     organization = models.ForeignKey(
-        "cogest.Organization", on_delete=models.PROTECT, related_name="grants",
+        "cogest.Organization",
+        on_delete=models.PROTECT,
+        related_name="grants",
         verbose_name=_("organization"),
     )
     grantee_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-        related_name="+", verbose_name=_("person"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
         help_text=_("Empty: everyone in the organization."),
     )
     level = models.CharField(
@@ -88,13 +94,19 @@ class AccessGrant(models.Model):
     reason = models.TextField(_("reason"))
     expires_at = models.DateTimeField(_("until"), null=True, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("decided by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)

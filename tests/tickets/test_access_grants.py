@@ -42,16 +42,21 @@ def test_internal_agent_shares_read_only_and_revokes(nw_ticket, users, demo):
     assert not Comment.objects.filter(ticket=nw_ticket).exists()
     grant_revoke(grant=grant, by=users["ana"])
     assert not _sees(users["pablo"], nw_ticket)
-    actions = list(AuditEvent.objects.filter(action__startswith="grant.").order_by("id")
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="grant.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["grant.shared", "grant.revoked"]
 
 
 def test_read_and_comment_share_lets_the_provider_comment(nw_ticket, users, demo):
-    grant_share(obj=nw_ticket, organization=demo.organizations["acme"], by=users["ana"],
-                level="comment")
-    comment = comment_add(ticket=nw_ticket, by=users["pablo"], body="Check the DB locks",
-                          visibility="shared")
+    grant_share(
+        obj=nw_ticket, organization=demo.organizations["acme"], by=users["ana"], level="comment"
+    )
+    comment = comment_add(
+        ticket=nw_ticket, by=users["pablo"], body="Check the DB locks", visibility="shared"
+    )
     assert comment.author_organization == demo.organizations["acme"]
 
 
@@ -68,8 +73,9 @@ def test_sharing_is_for_internal_staff_and_with_providers_only(nw_ticket, users,
 
 def test_provider_requests_access_manager_approves_and_it_expires_by_itself(nw_ticket, users):
     until = timezone.now() + dt.timedelta(days=2)
-    grant = grant_request(obj=nw_ticket, by=users["pablo"], reason="Router logs needed",
-                          expires_at=until)
+    grant = grant_request(
+        obj=nw_ticket, by=users["pablo"], reason="Router logs needed", expires_at=until
+    )
     assert grant.status == "requested" and not _sees(users["pablo"], nw_ticket)
     with pytest.raises(PermissionDenied):
         grant_approve(grant=grant, by=users["ana"])  # agents do not decide requests
@@ -89,8 +95,12 @@ def test_provider_requests_access_manager_approves_and_it_expires_by_itself(nw_t
 
 
 def test_refusal_needs_a_reason_and_gives_nothing(nw_ticket, users):
-    grant = grant_request(obj=nw_ticket, by=users["pablo"], reason="curious",
-                          expires_at=timezone.now() + dt.timedelta(days=1))
+    grant = grant_request(
+        obj=nw_ticket,
+        by=users["pablo"],
+        reason="curious",
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
     with pytest.raises(ValidationError):
         grant_refuse(grant=grant, by=users["marta"], note="")
     grant_refuse(grant=grant, by=users["marta"], note="Out of Acme's scope")
@@ -101,7 +111,12 @@ def test_refusal_needs_a_reason_and_gives_nothing(nw_ticket, users):
 
 @pytest.mark.parametrize(
     ("reason", "days", "field"),
-    [("", 1, "reason"), ("x", None, "expires_at"), ("x", -1, "expires_at"), ("x", 45, "expires_at")],
+    [
+        ("", 1, "reason"),
+        ("x", None, "expires_at"),
+        ("x", -1, "expires_at"),
+        ("x", 45, "expires_at"),
+    ],
 )
 def test_bad_requests_are_refused(nw_ticket, users, reason, days, field):
     until = None if days is None else timezone.now() + dt.timedelta(days=days)
@@ -113,22 +128,34 @@ def test_bad_requests_are_refused(nw_ticket, users, reason, days, field):
 
 def test_only_providers_request_access(nw_ticket, users):
     with pytest.raises(PermissionDenied):
-        grant_request(obj=nw_ticket, by=users["ana"], reason="x",
-                      expires_at=timezone.now() + dt.timedelta(days=1))
+        grant_request(
+            obj=nw_ticket,
+            by=users["ana"],
+            reason="x",
+            expires_at=timezone.now() + dt.timedelta(days=1),
+        )
 
 
 def test_a_team_queue_grant_shows_the_teams_tickets(nw_ticket, users, demo):
     service_desk = demo.teams["service-desk"]
-    grant = grant_request(obj=service_desk, by=users["sam"], reason="Covering the desk",
-                          expires_at=timezone.now() + dt.timedelta(hours=8))
+    grant = grant_request(
+        obj=service_desk,
+        by=users["sam"],
+        reason="Covering the desk",
+        expires_at=timezone.now() + dt.timedelta(hours=8),
+    )
     grant_approve(grant=grant, by=users["marta"])
     assert _sees(users["sam"], nw_ticket)
     assert not _sees(users["pablo"], nw_ticket)
 
 
 def test_both_sides_see_the_grant(nw_ticket, users):
-    grant = grant_request(obj=nw_ticket, by=users["pablo"], reason="logs",
-                          expires_at=timezone.now() + dt.timedelta(days=1))
+    grant = grant_request(
+        obj=nw_ticket,
+        by=users["pablo"],
+        reason="logs",
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
     for name in ("pablo", "lucia", "ana", "marta"):
         assert AccessGrant.objects.restrict(users[name]).filter(pk=grant.pk).exists(), name
     assert not AccessGrant.objects.restrict(users["sam"]).filter(pk=grant.pk).exists()

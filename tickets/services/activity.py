@@ -114,14 +114,13 @@ def can_comment(viewer, ticket: Ticket) -> bool:
     if TicketHolding.objects.filter(ticket=ticket, organization_id=org).exists():
         return True
     comment_grants = AccessGrant.objects.for_viewer
-    return (
-        comment_grants(viewer, Ticket, level=GrantLevel.COMMENT).filter(object_id=ticket.pk).exists()
-        or (
-            ticket.team_id is not None
-            and comment_grants(viewer, Team, level=GrantLevel.COMMENT)
-            .filter(object_id=ticket.team_id)
-            .exists()
-        )
+    return comment_grants(viewer, Ticket, level=GrantLevel.COMMENT).filter(
+        object_id=ticket.pk
+    ).exists() or (
+        ticket.team_id is not None
+        and comment_grants(viewer, Team, level=GrantLevel.COMMENT)
+        .filter(object_id=ticket.team_id)
+        .exists()
     )
 
 
