@@ -275,9 +275,21 @@ class UserProfileInline(admin.StackedInline):
 admin.site.unregister(User)
 
 
+@admin.action(description=_("Revoke API access of the selected service accounts"))
+def revoke_service_accounts(modeladmin, request, queryset):
+    from cogest.services import service_account_revoke
+
+    done = 0
+    for user in queryset.filter(profile__is_service_account=True):
+        service_account_revoke(user=user, by=request.user)
+        done += 1
+    modeladmin.message_user(request, _("%(n)s service accounts revoked.") % {"n": done})
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [UserProfileInline]
+    actions = [revoke_service_accounts]
     list_display = (
         "username",
         "email",
@@ -287,7 +299,12 @@ class UserAdmin(DjangoUserAdmin):
         "role",
         "is_active",
     )
-    list_filter = ("profile__organization", "profile__role", "is_active")
+    list_filter = (
+        "profile__organization",
+        "profile__role",
+        "profile__is_service_account",
+        "is_active",
+    )
     list_select_related = ("profile__organization",)
 
     @admin.display(description=_("organization"))

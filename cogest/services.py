@@ -317,3 +317,51 @@ def user_create(
         actor_label=None if by else "system:user_create",
     )
     return user
+
+
+# --- Service accounts (integrations) --------------------------------------------------------
+
+
+@transaction.atomic
+def service_account_create(*, name: str, organization: Organization, role: str, by):
+    """An integration (a monitoring tool, a script) with its own role, organization and API
+    token: it sees and does exactly what a person with that role there would."""
+    from rest_framework.authtoken.models import Token
+
+    if role not in ("agent", "manager"):
+        raise ValidationError({"role": [_("A service account is an agent or a manager.")]})
+    user = user_create(
+        username=name,
+        organization=organization,
+        role=role,
+        password=None,
+        is_service_account=True,
+        by=by,
+    )
+    token = Token.objects.create(user=user)
+    audit_record(
+        actor=by,
+        action="service_account.created",
+        obj=user,
+        after={"organization": organization.slug, "role": role},
+        actor_label=None if by else "system:service_account",
+    )
+    return user, token
+
+
+@transaction.atomic
+def service_account_revoke(*, user, by) -> None:
+    """Cut an integration off: its token is deleted and the account deactivated."""
+    from rest_framework.authtoken.models import Token
+
+    profile = UserProfile.objects.filter(user=user, is_service_account=True).first()
+    if profile is None:
+        raise ValidationError(_("%(name)s is not a service account.") % {"name": user})
+    Token.objects.filter(user=user).delete()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    audit_record(
+        actor=by,
+        action="service_account.revoked",
+        obj=user,
+        actor_label=None if by else "system:service_account",
+    )
