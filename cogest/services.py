@@ -39,7 +39,8 @@ def _plain(value: Any) -> Any:
 def _actor_parts(actor, actor_label: str | None) -> tuple[int | None, str, int | None]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, actor_label or "system", None
-    profile = UserProfile.objects.filter(user_id=actor.pk).only("organization_id").first()
+    # The request already loaded the profile (auth): read it from there, not the database.
+    profile = getattr(actor, "profile", None)
     label = actor_label or actor.get_username()
     return actor.pk, label, profile.organization_id if profile else None
 

@@ -56,10 +56,13 @@ def check_assignee(*, team: Team | None, assignee) -> None:
         raise ValidationError({"assignee": [_("This person's account is inactive.")]})
 
 
-def start_holding(ticket: Ticket, team: Team | None, *, at=None) -> None:
-    """Record that ``team`` holds the ticket from now (ending the previous holding)."""
+def start_holding(ticket: Ticket, team: Team | None, *, at=None, new: bool = False) -> None:
+    """Record that ``team`` holds the ticket from now (ending the previous holding; a ``new``
+    ticket has none to end)."""
     at = at or timezone.now()
-    current = TicketHolding.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+    current = (
+        None if new else TicketHolding.objects.filter(ticket=ticket, ended_at__isnull=True).first()
+    )
     if current is not None and team is not None and current.team_id == team.pk:
         return
     if current is not None:

@@ -150,7 +150,7 @@ def ticket_create(
     watchers = list(watchers)
     if watchers:
         ticket.watchers.set(watchers)
-    start_holding(ticket, team, at=ticket.created_at)
+    start_holding(ticket, team, at=ticket.created_at, new=True)
     audit_record(
         actor=by,
         action="ticket.created",
