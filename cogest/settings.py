@@ -263,7 +263,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "cogest.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -289,6 +289,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, whatever the field is called (status, kind... recur across apps).
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.choices.Status",
+        "HandoffStatusEnum": "tickets.choices.HandoffStatus",
+        "ImpactUrgencyEnum": "tickets.choices.Level",
+        "TicketLinkKindEnum": "tickets.choices.LinkKind",
+        "SlaClockKindEnum": "tickets.api.serializers.SLA_KINDS",
+        "AccessGrantKindEnum": "cogest.models.grants.GrantKind",
+        "OrganizationKindEnum": "cogest.choices.OrganizationKind",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -308,7 +318,10 @@ if PRODUCTION:
 
 # --- Product settings -----------------------------------------------------------------------
 COGEST_INSTANCE_NAME = env.str("COGEST_INSTANCE_NAME", default="cogest")
+# bench/run.py sets it: mounts bare comparison views (bench/bare.py) that check no permission.
+COGEST_BENCH = env.bool("COGEST_BENCH", default=False)
 TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)
+ACCESS_GRANT_MAX_DAYS = env.int("ACCESS_GRANT_MAX_DAYS", default=30)
 COMMENT_MAX_CHARS = 20_000
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
@@ -317,7 +330,6 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env.list(
         "pdf",
         "png",
         "jpg",
-ACCESS_GRANT_MAX_DAYS = env.int("ACCESS_GRANT_MAX_DAYS", default=30)
         "jpeg",
         "gif",
         "webp",

@@ -1,6 +1,7 @@
 """Services of tickets: the only code that writes tickets and their activity."""
 
 from .activity import attachment_add, comment_add, worklog_add
+from .edit import ticket_edit
 from .errors import InvalidTransition, StaleVersion
 from .handoffs import handoff_accept, handoff_reject, ticket_handoff
 from .records import (
@@ -25,6 +26,7 @@ __all__ = [
     "saved_view_save",
     "ticket_assign",
     "ticket_create",
+    "ticket_edit",
     "ticket_handoff",
     "ticket_link",
     "ticket_transition",

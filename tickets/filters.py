@@ -1,0 +1,244 @@
+"""Ticket-list filters (SPEC 5), shared by the API and the web list.
+
+Every parameter is validated: an unknown status, a malformed date or an unknown ordering is a
+400, never a silently ignored parameter. Enumerations and ids take several values, repeated
+(``status=new&status=assigned``) or comma-separated (``status=new,assigned``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from cogest.choices import FunctionalArea, SupportLevel
+from tickets.choices import Status, TicketType
+from tickets.models import Ticket
+
+MAX_ID = 2**63 - 1  # the largest primary key a database holds: a larger id matches nothing
+MAX_VALUES = 100  # values per parameter: a longer list is an error, not a slow query
+
+
+def _storable(ids: list[int]) -> list[int]:
+    """Ids a database can hold: a larger one matches nothing (and must not reach the driver)."""
+    return [pk for pk in ids if pk <= MAX_ID]
+
+
+class MultiValueWidget(forms.SelectMultiple):
+    """Values from repeated parameters and from comma-separated lists alike."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        if getlist is not None:
+            raw = getlist(name)
+        else:
+            value = data.get(name)
+            raw = [] if value is None else value if isinstance(value, list | tuple) else [value]
+        return [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+
+class LimitedMultipleChoiceField(forms.TypedMultipleChoiceField):
+    widget = MultiValueWidget
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > MAX_VALUES:
+            raise forms.ValidationError(
+                _("At most %(n)s values."), code="max_values", params={"n": MAX_VALUES}
+            )
+
+
+class IdListField(forms.Field):
+    """One or more positive ids."""
+
+    widget = MultiValueWidget
+    default_error_messages = {
+        "invalid": _("Enter ids (whole numbers), separated by commas."),
+        "max_values": _("At most %(n)s values."),
+    }
+
+    def to_python(self, value):
+        if not value:
+            return []
+        ids = []
+        for item in value:
+            if not item.isascii() or not item.isdigit():
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(int(item))
+        if len(ids) > MAX_VALUES:
+            raise forms.ValidationError(
+                self.error_messages["max_values"], code="max_values", params={"n": MAX_VALUES}
+            )
+        return ids
+
+
+class DateOrDateTimeField(forms.Field):
+    """An ISO 8601 date (the start of that day, in the current timezone) or date-time (without
+    an offset it is read in the current timezone)."""
+
+    default_error_messages = {
+        "invalid": _("Enter an ISO 8601 date (2026-03-01) or date-time (2026-03-01T09:30:00Z)."),
+    }
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            parsed = parse_datetime(value)
+            if parsed is None:
+                day = parse_date(value)
+                if day is None:
+                    raise ValueError(value)
+                parsed = dt.datetime.combine(day, dt.time.min)
+            if timezone.is_naive(parsed):
+                parsed = timezone.make_aware(parsed)
+            # Years at the edges of the calendar overflow when the database converts to UTC.
+            parsed.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return parsed
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
+
+    default_error_messages = {"invalid": _("Use true or false.")}
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        value = (value or "").strip().lower()
+        if not value:
+            return None
+        if value not in self.VALUES:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return self.VALUES[value]
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class ChoicesFilter(django_filters.Filter):
+    """One or more values of an enumeration, matched with ``IN``."""
+
+    field_class = LimitedMultipleChoiceField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class IdsFilter(django_filters.Filter):
+    """One or more ids of a foreign key, matched with ``IN``."""
+
+    field_class = IdListField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": _storable(value)})
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateTimeBoundFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+
+class TicketOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with the id as tie-breaker, so pages never repeat or skip a ticket."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value if param]
+        last = ordering[-1].lstrip("-") if ordering else ""
+        if last not in ("id", "number"):
+            ordering.append("-id")
+        return qs.order_by(*ordering)
+
+
+class TicketFilterSet(django_filters.FilterSet):
+    """Filters of the ticket list (SPEC 5) plus ``support_level``, ``mine`` and ``unassigned``."""
+
+    status = ChoicesFilter(
+        choices=Status.choices, help_text=_("One or more statuses: status=new,assigned.")
+    )
+    type = ChoicesFilter(choices=TicketType.choices, help_text=_("One or more ticket types."))
+    priority = ChoicesFilter(
+        choices=[(p, str(p)) for p in range(1, 5)],
+        coerce=int,
+        help_text=_("One or more priorities (1-4)."),
+    )
+    functional_area = ChoicesFilter(
+        choices=FunctionalArea.choices, help_text=_("One or more functional areas.")
+    )
+    support_level = ChoicesFilter(
+        choices=SupportLevel.choices, help_text=_("One or more support levels.")
+    )
+    team = IdsFilter(field_name="team_id", help_text=_("Team ids."))
+    assignee = IdsFilter(field_name="assignee_id", help_text=_("Assignee (user) ids."))
+    requester = IdsFilter(field_name="requester_id", help_text=_("Requester (user) ids."))
+    engagement = IdsFilter(field_name="engagement_id", help_text=_("Engagement ids."))
+    ci = IdsFilter(method="filter_ci", help_text=_("Tickets affecting any of these CI ids."))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text=_("Full-text search in the number, title and description."),
+    )
+    created_after = DateTimeBoundFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text=_("Created at or after this ISO date or date-time."),
+    )
+    created_before = DateTimeBoundFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        help_text=_("Created before this ISO date or date-time (a date: before that day)."),
+    )
+    mine = StrictBooleanFilter(method="filter_mine", help_text=_("true: tickets assigned to me."))
+    unassigned = StrictBooleanFilter(
+        field_name="assignee", lookup_expr="isnull", help_text=_("true: tickets with no assignee.")
+    )
+    ordering = TicketOrderingFilter(
+        fields=("created_at", "updated_at", "priority", "number", "status"),
+        help_text=_("created_at, updated_at, priority, number or status; '-' for descending."),
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def filter_ci(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Ticket.cis.through
+        # A subquery, not a join: a ticket with two of the CIs is listed once, without DISTINCT.
+        tickets = through.objects.filter(configurationitem_id__in=_storable(value)).values(
+            "ticket_id"
+        )
+        return queryset.filter(pk__in=tickets)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value is None or user is None:
+            return queryset
+        return (
+            queryset.filter(assignee_id=user.pk) if value else queryset.exclude(assignee_id=user.pk)
+        )
