@@ -16,25 +16,36 @@ def shell(request):
     if viewer.is_provider:
         nav = [
             ("partner:home", _("Home")),
+            ("partner-tickets:queue", _("My queue")),
+            ("partner-tickets:handoffs", _("Handoffs to accept")),
+            ("partner-tickets:list", _("Tickets")),
             ("partner:matrix", _("Escalation matrix")),
+            ("partner:access", _("Access requests")),
         ]
     else:
         nav = [
             ("home", _("Home")),
+            ("tickets:list", _("Tickets")),
             ("teams", _("Teams")),
             ("engagements", _("Engagements")),
             ("matrix", _("Responsibility matrix")),
         ]
         if not viewer.is_requester:
+            nav.append(("access", _("Shares and access")))
             nav.append(("audit", _("Audit trail")))
-    current = getattr(getattr(request, "resolver_match", None), "view_name", "")
+    match = getattr(request, "resolver_match", None)
+    current = getattr(match, "view_name", "")
+    # A ticket's own pages (``tickets:detail``...) keep "Tickets" highlighted.
+    in_tickets = match is not None and match.namespace.endswith("tickets")
+    section = f"{match.namespace}:list" if in_tickets and current not in dict(nav) else ""
     return {
         "instance_name": settings.COGEST_INSTANCE_NAME,
         "viewer": viewer,
         "viewer_organization": profile.organization if profile else None,
         "audience": "partner" if viewer.is_provider else "internal",
         "nav_items": [
-            {"url": reverse(name), "label": label, "active": current == name} for name, label in nav
+            {"url": reverse(name), "label": label, "active": name in (current, section)}
+            for name, label in nav
         ],
         "show_admin": user.is_staff,
         "common_timezones": [

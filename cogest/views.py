@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -281,6 +281,9 @@ class PreferencesView(LoginRequiredMixin, View):
 def error_404(request, exception=None):
     from django.shortcuts import render
 
+    if request.path.startswith("/api/"):
+        # API clients get JSON errors everywhere, also for a URL no route matches (SPEC 5).
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 

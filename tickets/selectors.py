@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, QuerySet
 
 from cogest.models import AuditEvent
@@ -163,3 +164,42 @@ def ticket_timeline(*, ticket: Ticket, user) -> list[TimelineEntry]:
         entries.append(TimelineEntry("event", event.created_at, event))
     entries.sort(key=lambda entry: (entry.at, entry.kind != "event"))
     return entries
+
+
+def attachment_get_for_user(*, user, pk, ticket=None) -> Attachment:
+    """One attachment ``user`` may download (``DoesNotExist`` otherwise, a 404): the API and the
+    web UI serve files through this one rule."""
+    attachments = Attachment.objects.restrict(user, "view")
+    if ticket is not None:
+        attachments = attachments.filter(ticket_id=getattr(ticket, "pk", ticket))
+    return attachments.get(pk=pk)
+
+
+def ticket_clocks_prefetch(*, user) -> Prefetch | None:
+    """The ticket's SLA clocks (``ticket.clocks``, a reverse relation the SLA app adds), as far
+    as ``user`` may read them; ``None`` while no app provides them. tickets/ never imports sla/."""
+    try:
+        relation = Ticket._meta.get_field("clocks")
+    except FieldDoesNotExist:
+        return None
+    clocks = relation.related_model._default_manager.all()
+    if hasattr(clocks, "restrict"):
+        clocks = clocks.restrict(user, "view")
+    return Prefetch("clocks", queryset=clocks)
+
+
+def ticket_api_prefetches(*, user, detail: bool = False) -> list[Prefetch]:
+    """What the API representation of tickets reads, one query per relation whatever the page
+    size: CI ids, SLA clocks and, for one ticket, the watchers."""
+    from django.contrib.auth import get_user_model
+
+    from cmdb.models import ConfigurationItem
+
+    prefetches = [Prefetch("cis", queryset=ConfigurationItem.objects.only("pk").order_by("pk"))]
+    clocks = ticket_clocks_prefetch(user=user)
+    if clocks is not None:
+        prefetches.append(clocks)
+    if detail:
+        users = get_user_model().objects.only("pk").order_by("pk")
+        prefetches.append(Prefetch("watchers", queryset=users))
+    return prefetches

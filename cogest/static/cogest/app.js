@@ -8,7 +8,10 @@
       return;
     }
     if (event.key === "/" && !event.ctrlKey && !event.metaKey) {
-      const search = document.querySelector("[data-search-input]");
+      // The page's own search field first (a list's filter), else the top bar's.
+      const search =
+        document.querySelector("main [data-search-input]") ||
+        document.querySelector("[data-search-input]");
       if (search) {
         event.preventDefault();
         search.focus();
