@@ -16,3 +16,8 @@ class CogestConfig(AppConfig):
         from cogest.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="cogest.role_groups")
+
+        from cogest.grants import _team_lookup, register_grantable
+        from cogest.models import Team
+
+        register_grantable("team", Team, _team_lookup)

@@ -144,7 +144,7 @@ def grant_request(
         kind=GrantKind.REQUEST,
         content_type=content_type,
         object_id=obj.pk,
-        object_label=str(obj)[:200],
+        object_label=public_label(obj),
         organization_id=viewer.organization_id,
         grantee_user=by,
         level=level,
@@ -239,3 +239,58 @@ def grant_expire_due(*, now=None, limit: int = 1000) -> int:
             _audit(by=None, action="grant.expired", grant=grant)
             expired += 1
     return expired
+
+
+# --- What can be granted ----------------------------------------------------------------------
+# Apps register their grantable objects in AppConfig.ready(): the core knows teams; tickets
+# registers tickets and the CMDB its CIs, keeping imports one-way.
+
+_grantables: dict[str, tuple[type[models.Model], object]] = {}
+
+
+def register_grantable(key: str, model: type[models.Model], lookup, label=str) -> None:
+    """``lookup(reference)`` finds an object by a reference people know (a number, a slug);
+    ``label(obj)`` names it without revealing what a requester may not see yet (a ticket's
+    number, not its title)."""
+    _grantables[key] = (model, lookup)
+    _labels[model] = label
+
+
+_labels: dict[type[models.Model], object] = {}
+
+
+def public_label(obj: models.Model) -> str:
+    return str(_labels.get(type(obj), str)(obj))[:200]
+
+
+def grantable_kinds() -> list[str]:
+    return sorted(_grantables)
+
+
+def grantable_key(model: type[models.Model]) -> str | None:
+    return next((key for key, (m, _lookup) in _grantables.items() if m is model), None)
+
+
+def resolve_grantable(key: str, reference: str) -> models.Model:
+    """The object a request or share names. Unrestricted on purpose: a provider asks for
+    access to what it cannot see yet; the answer is the same whether or not it exists."""
+    if key not in _grantables:
+        raise ValidationError(
+            {"object_type": [_("One of: %(kinds)s.") % {"kinds": ", ".join(grantable_kinds())}]}
+        )
+    _model, lookup = _grantables[key]
+    obj = lookup(str(reference or "").strip())
+    if obj is None:
+        raise ValidationError({"object": [_("Nothing matches “%(ref)s”.") % {"ref": reference}]})
+    return obj
+
+
+def _team_lookup(reference: str):
+    from cogest.models import Team
+
+    if reference.isdigit():
+        return Team.objects.filter(pk=int(reference)).first()
+    return (
+        Team.objects.filter(slug=reference).first()
+        or Team.objects.filter(name__iexact=reference).first()
+    )

@@ -8,3 +8,14 @@ class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from cogest.grants import register_grantable
+        from tickets.models import Ticket
+
+        def by_number_or_id(reference: str):
+            if reference.isdigit():
+                return Ticket.objects.filter(pk=int(reference)).first()
+            return Ticket.objects.filter(number=reference.upper()).first()
+
+        register_grantable("ticket", Ticket, by_number_or_id, label=lambda ticket: ticket.number)

@@ -2,12 +2,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .grants import AccessGrantViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("engagements", views.EngagementViewSet, basename="engagement")
 router.register("audit", views.AuditEventViewSet, basename="audit")
+router.register("access-grants", AccessGrantViewSet, basename="access-grant")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

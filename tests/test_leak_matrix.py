@@ -1,0 +1,294 @@
+"""The leak matrix (SPEC 3, 8): every page and API endpoint × every demo role × objects inside
+and outside the role's scope.
+
+Generated from the URL configuration: a new route with a parameter this file cannot fill fails
+the test, so nothing escapes it. For each response it asserts the status (200 / 302 to login or
+to the other audience / 401 / 403 / 404 / 405) and that no marker of an object the role may not
+see — title, number, internal comment text — appears in the body.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from cogest.grants import grant_request
+from cogest.models import AccessGrant, AuditEvent, Engagement, Organization, Team, UserProfile
+from tickets.models import Attachment, Comment, Ticket
+from tickets.services import (
+    attachment_add,
+    comment_add,
+    handoff_accept,
+    ticket_create,
+    ticket_handoff,
+)
+
+ROLES = ["ana", "marta", "pablo", "lucia", "sam", "rita", None]
+# Public by design: the OpenAPI schema (no data) and the token endpoint (POST only).
+PUBLIC_ROUTES = {"api/schema/": 200, "api/v1/auth/token/": 405}
+SKIP_PREFIXES = ("admin/", "i18n/", "static/", "media/", "login/", "logout/", "api/docs", "healthz")
+
+
+@dataclass
+class World:
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)  # marker text → who may see it
+    visible_tickets: dict[str | None, set[str]] = field(default_factory=dict)
+
+
+def _tag(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:8].upper()}"
+
+
+@pytest.fixture
+def world(demo, users) -> World:
+    w = World()
+    ana, pablo = users["ana"], users["pablo"]
+    # Held only by Northwind's Service Desk.
+    w.markers["nw_title"] = _tag("NWONLYTITLE")
+    w.tickets["internal"] = ticket_create(
+        by=ana, type="incident", title=w.markers["nw_title"], functional_area="systems"
+    )
+    w.markers["nw_secret"] = _tag("NWSECRET")
+    comment_add(
+        ticket=w.tickets["internal"], by=ana, body=w.markers["nw_secret"], visibility="internal"
+    )
+    attachment_add(
+        ticket=w.tickets["internal"],
+        by=ana,
+        visibility="internal",
+        upload=SimpleUploadedFile(f"{w.markers['nw_secret']}.log", b"secret log"),
+    )
+    # Handed to Acme Networks, with internal comments on both sides and a shared one.
+    w.markers["acme_title"] = _tag("ACMETICKET")
+    acme = ticket_create(
+        by=ana, type="incident", title=w.markers["acme_title"], functional_area="networks"
+    )
+    w.markers["nw_secret_on_acme"] = _tag("NWSECRETONACME")
+    comment_add(ticket=acme, by=ana, body=w.markers["nw_secret_on_acme"], visibility="internal")
+    w.markers["shared"] = _tag("SHAREDNOTE")
+    comment_add(ticket=acme, by=ana, body=w.markers["shared"], visibility="shared")
+    attachment_add(
+        ticket=acme,
+        by=ana,
+        visibility="shared",
+        upload=SimpleUploadedFile(f"{w.markers['shared']}.txt", b"shared file"),
+    )
+    attachment_add(
+        ticket=acme,
+        by=ana,
+        visibility="internal",
+        upload=SimpleUploadedFile(f"{w.markers['nw_secret_on_acme']}.txt", b"nw"),
+    )
+    ticket_handoff(ticket=acme, by=ana, team=demo.teams["acme-networks"], summary="L1 done")
+    handoff_accept(ticket=acme, by=pablo)
+    w.markers["acme_secret"] = _tag("ACMESECRET")
+    comment_add(ticket=acme, by=pablo, body=w.markers["acme_secret"], visibility="internal")
+    w.tickets["acme"] = acme
+    # Handed to Shadow Partners.
+    w.markers["shadow_title"] = _tag("SHADOWONLY")
+    shadow = ticket_create(
+        by=ana, type="incident", title=w.markers["shadow_title"], functional_area="applications"
+    )
+    ticket_handoff(ticket=shadow, by=ana, team=demo.teams["shadow-desk"], summary="backup desk")
+    w.tickets["shadow"] = shadow
+    # Rita's own request.
+    w.markers["rita_title"] = _tag("RITAREQUEST")
+    w.tickets["rita"] = ticket_create(
+        by=users["rita"],
+        type="service_request",
+        title=w.markers["rita_title"],
+        functional_area="devices",
+    )
+    # A pending access request by pablo for the internal ticket (gives nothing yet).
+    import datetime as dt
+
+    from django.utils import timezone
+
+    grant_request(
+        obj=w.tickets["internal"],
+        by=pablo,
+        reason="router logs",
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    internal = {"internal", "acme", "shadow", "rita"}
+    w.visible_tickets = {
+        "ana": internal,
+        "marta": internal,
+        "pablo": {"acme"},
+        "lucia": {"acme"},
+        "sam": {"shadow"},
+        "rita": {"rita"},
+        None: set(),
+    }
+    return w
+
+
+def allowed_markers(world: World, role: str | None) -> set[str]:
+    m = world.markers
+    seen = {
+        "internal": {m["nw_title"], m["nw_secret"]},
+        "acme": {m["acme_title"], m["shared"]},
+        "shadow": {m["shadow_title"]},
+        "rita": {m["rita_title"]},
+    }
+    allowed = set().union(*(seen[k] for k in world.visible_tickets[role]))
+    if role in ("ana", "marta"):
+        allowed.add(m["nw_secret_on_acme"])
+    if role in ("pablo", "lucia"):
+        allowed.add(m["acme_secret"])
+    return allowed
+
+
+# --- URL enumeration --------------------------------------------------------------------------
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def routes() -> list[str]:
+    found = []
+    for route, _pattern in _walk(get_resolver().url_patterns):
+        # Drop regex anchors at segment starts/ends, not the "^" of a class like [^/.].
+        route = re.sub(r"(^|/)\^", r"\1", route).replace("$", "")
+        if route.startswith(SKIP_PREFIXES) or "format" in route:
+            continue
+        found.append(route)
+    return sorted(set(found))
+
+
+PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+
+
+def _model_of(route: str):
+    """Which model a route's parameters point at, from its path."""
+    if "tickets" in route:
+        return Ticket
+    for word, model in (
+        ("access", AccessGrant),
+        ("engagements", Engagement),
+        ("teams", Team),
+        ("organizations", Organization),
+        ("audit", AuditEvent),
+        ("users", UserProfile),
+    ):
+        if word in route:
+            return model
+    return None
+
+
+def fillings(route: str, world: World, demo) -> list[tuple[dict, str | None]]:
+    """Concrete parameter sets for a route, each with the ticket key it refers to (if any)."""
+    names = [m.group("name") or m.group("rname") for m in PARAM.finditer(route)]
+    if not names:
+        return [({}, None)]
+    model = _model_of(route)
+    result = []
+    if model is Ticket:
+        for key, ticket in world.tickets.items():
+            values = {}
+            missing = False
+            for name in names:
+                if name in ("pk", "id", "ticket_pk", "ticket_id"):
+                    values[name] = ticket.pk
+                elif name == "number":
+                    values[name] = ticket.number
+                elif name in ("att_id", "attachment_id", "attachment_pk"):
+                    att = Attachment.objects.filter(ticket=ticket).order_by("id").first()
+                    missing = missing or att is None
+                    values[name] = att.pk if att else 0
+                elif name in ("comment_id", "comment_pk"):
+                    comment = Comment.objects.filter(ticket=ticket).order_by("id").first()
+                    missing = missing or comment is None
+                    values[name] = comment.pk if comment else 0
+                else:
+                    pytest.fail(f"leak matrix: no filler for <{name}> in {route}")
+            if not missing:  # a ticket without such an object has nothing to check here
+                result.append((values, key))
+        return result
+    extra = {}
+    if model is AccessGrant and "op" in names:
+        extra, names = {"op": "approve"}, [n for n in names if n != "op"]
+    if model is None or len(names) != 1 or names[0] not in ("pk", "id"):
+        pytest.fail(f"leak matrix: cannot fill {names} in route {route}: add a filler")
+    objects = {
+        Engagement: list(Engagement.objects.all()),
+        Team: list(Team.objects.all()),
+        Organization: list(Organization.objects.all()),
+        AuditEvent: list(AuditEvent.objects.order_by("id")[:3])
+        + list(AuditEvent.objects.order_by("-id")[:3]),
+        UserProfile: list(UserProfile.objects.all()),
+        AccessGrant: list(AccessGrant.objects.all()),
+    }[model]
+    return [({names[0]: obj.pk, **extra}, None) for obj in objects]
+
+
+def _path(route: str, values: dict) -> str:
+    def replace(match):
+        return str(values[match.group("name") or match.group("rname")])
+
+    return "/" + PARAM.sub(replace, route)
+
+
+def _client(users, role):
+    from django.test import Client
+
+    if role is None:
+        return Client(), APIClient()
+    web = Client()
+    web.force_login(users[role])
+    api = APIClient()
+    api.force_authenticate(users[role])
+    return web, api
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_or_endpoint_leaks_what_the_role_may_not_see(role, world, users, demo):
+    web, api = _client(users, role)
+    forbidden = set(world.markers.values()) - allowed_markers(world, role)
+    visible = world.visible_tickets[role]
+    checked, problems = 0, []
+    for route in routes():
+        is_api = route.startswith("api/")
+        client = api if is_api else web
+        for values, ticket_key in fillings(route, world, demo):
+            path = _path(route, values)
+            response = client.get(path, HTTP_ACCEPT="application/json" if is_api else "text/html")
+            checked += 1
+            status = response.status_code
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode(errors="replace")
+            leaked = sorted(marker for marker in forbidden if marker in text)
+            if leaked:
+                problems.append(f"{role} GET {path} → {status} leaks {leaked}")
+            if status >= 500:
+                problems.append(f"{role} GET {path} → {status}")
+            if route in PUBLIC_ROUTES:
+                if status != PUBLIC_ROUTES[route]:
+                    problems.append(f"{role} GET {path} → {status}")
+                continue
+            if role is None:
+                if is_api and status not in (401, 403):
+                    problems.append(f"anonymous GET {path} → {status}, expected 401/403")
+                if not is_api and not (status == 302 and "/login/" in response["Location"]):
+                    problems.append(
+                        f"anonymous GET {path} → {status}, expected a redirect to login"
+                    )
+                continue
+            if ticket_key is not None and ticket_key not in visible and status == 200:
+                problems.append(f"{role} GET {path} → 200 on a ticket outside their scope")
+            if ticket_key is not None and ticket_key in visible and status in (403, 404):
+                problems.append(f"{role} GET {path} → {status} on a ticket they may see")
+    assert checked > 20, "the matrix checked too few URLs: is the URL walk broken?"
+    assert not problems, "\n".join(problems)
