@@ -77,6 +77,13 @@ def snapshot() -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _core_part_only(monkeypatch):
+    """These tests are about the core's demo world; the tickets' part (200 tickets played
+    through the services) has its own tests in tests/tickets/test_demo.py."""
+    monkeypatch.setattr("cogest.management.commands.seed_demo.DEMO_APPS", ["cogest"])
+
+
 @pytest.fixture
 def seeded(db):
     call_command("seed_demo", stdout=StringIO())
