@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
