@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -140,9 +140,7 @@ class AccessGrantListView(LoginRequiredMixin, RestrictedViewMixin, ListView):
                 return redirect(request.path)
             except ValidationError as exc:
                 add_service_errors(form, exc)
-            except Exception as exc:  # DoesNotExist on share: the object is not visible
-                if exc.__class__.__name__ != "DoesNotExist":
-                    raise
+            except ObjectDoesNotExist:  # sharing something the viewer cannot see
                 form.add_error("object", _("Nothing matches that reference."))
         self.object_list = self.get_queryset()
         context = self.get_context_data(form=form)

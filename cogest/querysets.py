@@ -81,13 +81,15 @@ class RestrictedQuerySet(models.QuerySet):
     guardian_shares = False
     #: Whether the model's rule joins to many-valued relations (then ``distinct()`` is needed).
     filter_joins = False
+    #: Records nobody edits, administrators included (the audit trail, comments).
+    append_only = False
 
     def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
         """Only the rows ``user`` may see (``view``) or modify (``change``)."""
         if action not in ACTIONS:
             raise ValueError(f"Unknown action {action!r}; expected one of {ACTIONS}.")
         viewer = viewer_for(user)
-        if not viewer.is_authenticated:
+        if not viewer.is_authenticated or (self.append_only and action == "change"):
             return self.none()
         if viewer.is_admin:
             return self

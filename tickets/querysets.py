@@ -98,16 +98,13 @@ def readable_visibilities(viewer: Viewer) -> Q:
 
 
 class CommentQuerySet(RestrictedQuerySet):
+    append_only = True  # corrections are new comments, even for administrators
+
     def visibility_filter(self, viewer: Viewer, action: str) -> Q | None:
         """Comments of visible tickets, by visibility; nobody edits a comment."""
         if action == "change":
             return None
         return Q(ticket_id__in=visible_ticket_ids(viewer.user)) & readable_visibilities(viewer)
-
-    def restrict(self, user, action: str = "view"):
-        # Even administrators do not edit comments; they read them all.
-        qs = super().restrict(user, action)
-        return qs.none() if action == "change" else qs
 
 
 class AttachmentQuerySet(RestrictedQuerySet):

@@ -16,10 +16,7 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEventQuerySet(RestrictedQuerySet):
-    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
-        # ``restrict`` lets administrators change everything; the trail is the one exception.
-        restricted = super().restrict(user, action)
-        return restricted.none() if action == "change" else restricted
+    append_only = True
 
     def visibility_filter(self, viewer: Viewer, action: str) -> Q | None:
         """Internal staff read the whole trail; a provider reads what its own people and jobs did.
