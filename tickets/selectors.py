@@ -72,6 +72,19 @@ def handoffs_waiting_on_others(*, user) -> QuerySet[Handoff]:
     )
 
 
+def teams_for_ticket(*, ticket: Ticket, user) -> tuple[list, list]:
+    """Active teams the user sees, split in two: those of the organization that holds the
+    ticket (reassignment stays there) and the others (handoff targets)."""
+    from cogest.selectors import team_list_for_user
+
+    owner = ticket.team.organization_id if ticket.team_id else viewer_for(user).organization_id
+    teams = list(team_list_for_user(user=user).filter(is_active=True))
+    return (
+        [t for t in teams if t.organization_id == owner],
+        [t for t in teams if t.organization_id != owner],
+    )
+
+
 def ticket_get_for_user(*, user, pk) -> Ticket:
     return TICKET_DETAIL_QUERYSET.restrict(user, "view").get(pk=pk)
 

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic.detail import SingleObjectMixin
 
-from cogest import selectors as core_selectors
 from cogest.form_errors import add_service_errors
 from cogest.models import Organization
 from cogest.querysets import viewer_for
@@ -212,15 +211,7 @@ class AssignView(TicketActionView):
     prefix = "assign"
 
     def teams(self, ticket):
-        viewer = viewer_for(self.request.user)
-        org = ticket.team.organization_id if ticket.team else viewer.organization_id
-        return [
-            t
-            for t in core_selectors.team_list_for_user(user=self.request.user).filter(
-                is_active=True
-            )
-            if t.organization_id == org
-        ]
+        return selectors.teams_for_ticket(ticket=ticket, user=self.request.user)[0]
 
     def get_form(self, ticket):
         return AssignForm(self.request.POST, prefix=self.prefix, teams=self.teams(ticket))
@@ -266,15 +257,7 @@ class HandoffView(TicketActionView):
     field_map = {"checklist": "steps_tried"}
 
     def get_form(self, ticket):
-        viewer = viewer_for(self.request.user)
-        org = ticket.team.organization_id if ticket.team else viewer.organization_id
-        teams = [
-            t
-            for t in core_selectors.team_list_for_user(user=self.request.user).filter(
-                is_active=True
-            )
-            if t.organization_id != org
-        ]
+        teams = selectors.teams_for_ticket(ticket=ticket, user=self.request.user)[1]
         return HandoffForm(self.request.POST, prefix=self.prefix, teams=teams)
 
     def perform(self, ticket, form) -> str:

@@ -9,8 +9,7 @@ from django.views.generic import DetailView
 from django.views.generic.detail import SingleObjectMixin
 
 from cmdb.models import ConfigurationItem
-from cogest import selectors as core_selectors
-from cogest.models import Organization, UserProfile
+from cogest.models import Engagement, Organization, UserProfile
 from cogest.querysets import viewer_for
 from cogest.views import RestrictedViewMixin
 from tickets import selectors
@@ -109,14 +108,9 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
     can_change = Ticket.objects.restrict(user, "change").filter(pk=ticket.pk).exists()
     entries = describe_timeline(selectors.ticket_timeline(ticket=ticket, user=user), user=user)
     organizations = {o.pk: o for o in Organization.objects.restrict(user, "view")}
-    teams = (
-        list(core_selectors.team_list_for_user(user=user).filter(is_active=True))
-        if technician
-        else []
+    same_org, other_org = (
+        selectors.teams_for_ticket(ticket=ticket, user=user) if technician else ([], [])
     )
-    ticket_org = ticket.team.organization_id if ticket.team else viewer.organization_id
-    same_org = [t for t in teams if t.organization_id == ticket_org]
-    other_org = [t for t in teams if t.organization_id != ticket_org]
     handoffs = [e.obj for e in entries if e.kind == "handoff"]
     pending = next((h for h in handoffs if h.status == "pending"), None)
     # The receiving side answers the handoff before it works the ticket.
@@ -198,9 +192,9 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
         "open_forms": set(forms),
         "ticket_url": view.url("detail", ticket.number),
         "show_engagement": bool(
-            ticket.engagement
+            ticket.engagement_id
             and technician
-            and (viewer.is_internal or ticket.engagement.provider_id == viewer.organization_id)
+            and Engagement.objects.restrict(user, "view").filter(pk=ticket.engagement_id).exists()
         ),
         "sla_panel_template": ["sla/ticket_clocks_panel.html", "tickets/_sla_panel.html"],
     }
