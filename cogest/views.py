@@ -279,8 +279,6 @@ class PreferencesView(LoginRequiredMixin, View):
 
 
 def error_404(request, exception=None):
-    from django.shortcuts import render
-
     if request.path.startswith("/api/"):
         # API clients get JSON errors everywhere, also for a URL no route matches (SPEC 5).
         return JsonResponse({"detail": _("Not found.")}, status=404)
@@ -288,13 +286,9 @@ def error_404(request, exception=None):
 
 
 def error_403(request, exception=None):
-    from django.shortcuts import render
-
     return render(request, "403.html", status=403)
 
 
 def error_500(request):
     """Rendered without the request (no context processors): the database may be what failed."""
-    from django.shortcuts import render
-
     return render(None, "500.html", {"instance_name": settings.COGEST_INSTANCE_NAME}, status=500)
