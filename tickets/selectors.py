@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, JSONField, OuterRef, Prefetch, QuerySet, Value
+from django.db.models.functions import JSONObject
 
+from cogest.expressions import RowsAsList
 from cogest.models import AuditEvent
 from cogest.querysets import viewer_for
 from tickets.models import Attachment, Comment, Handoff, Ticket, WorkLog
@@ -38,6 +40,51 @@ CONTENT_ACTIONS = frozenset({"comment.added", "attachment.added"})
 
 def ticket_list_for_user(*, user) -> QuerySet[Ticket]:
     return TICKET_LIST_QUERYSET.restrict(user, "view")
+
+
+def ticket_list_rows(tickets: QuerySet[Ticket], columns: tuple[str, ...], *, user) -> QuerySet:
+    """Rows (tuples) of ``tickets`` for an API list: ``columns``, the ids of the affected CIs,
+    then the SLA clocks ``user`` may read (dicts), in one query: a page of 200 tickets is still
+    one round trip."""
+    return tickets.annotate(
+        ci_ids=_related_ids(Ticket.cis, "configurationitem_id"), clock_list=_clocks(user)
+    ).values_list(*columns, "ci_ids", "clock_list")
+
+
+def ticket_detail_rows(tickets: QuerySet[Ticket], columns: tuple[str, ...], *, user) -> QuerySet:
+    """``ticket_list_rows`` plus the watchers' ids: one ticket in one query."""
+    return tickets.annotate(
+        ci_ids=_related_ids(Ticket.cis, "configurationitem_id"),
+        clock_list=_clocks(user),
+        watcher_ids=_related_ids(Ticket.watchers, "user_id"),
+    ).values_list(*columns, "ci_ids", "clock_list", "watcher_ids")
+
+
+CLOCK_FIELDS = ("target", "kind", "party_id", "state", "due_at")
+
+
+def _clocks(user):
+    """The ticket's SLA clocks as ``{target, kind, party_id, state, due_at}`` objects, as far as
+    ``user`` may read them (``Value([])`` while no app provides ``ticket.clocks``)."""
+    try:
+        relation = Ticket._meta.get_field("clocks")
+    except FieldDoesNotExist:
+        return Value([], output_field=JSONField())
+    clocks = relation.related_model._default_manager.restrict(user, "view")
+    return RowsAsList(
+        clocks.filter(ticket_id=OuterRef("pk"))
+        .order_by("started_at", "id")
+        .values(value=JSONObject(**{name: name for name in CLOCK_FIELDS}))
+    )
+
+
+def _related_ids(relation, column: str) -> RowsAsList:
+    """The ids on the far side of a ticket's many-to-many ``relation``, ascending."""
+    return RowsAsList(
+        relation.through.objects.filter(ticket_id=OuterRef("pk"))
+        .order_by(column)
+        .values(value=F(column))
+    )
 
 
 def ticket_queue_for_user(*, user) -> QuerySet[Ticket]:
@@ -195,10 +242,8 @@ def ticket_clocks_prefetch(*, user) -> Prefetch | None:
         relation = Ticket._meta.get_field("clocks")
     except FieldDoesNotExist:
         return None
-    clocks = relation.related_model._default_manager.all()
-    if hasattr(clocks, "restrict"):
-        clocks = clocks.restrict(user, "view")
-    return Prefetch("clocks", queryset=clocks)
+    clocks = relation.related_model._default_manager.restrict(user, "view")
+    return Prefetch("clocks", queryset=clocks.order_by("started_at", "id"))
 
 
 def ticket_api_prefetches(*, user, detail: bool = False) -> list[Prefetch]:

@@ -1,8 +1,9 @@
 """Page pagination per SPEC 5: ``{"results", "next", "previous", "count"}``, page_size ≤ 200.
 
-Counting a million rows on every page costs more than the page itself, and SPEC 5 makes
-``count`` optional: it is given exactly up to ``COUNT_CAP`` rows (a bounded count) and left out
-above that; ``next`` comes from fetching one row more than the page.
+Counting costs more than the page itself, and SPEC 5 makes ``count`` optional. It is given when
+it is free (the page reaches the end of the list, so the total is known) or when the client asks
+with ``count=true``: then it is exact up to ``COUNT_CAP`` rows (a bounded count) and left out
+above that. ``next`` comes from fetching one row more than the page.
 """
 
 from __future__ import annotations
@@ -31,20 +32,27 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise ValueError
         except (TypeError, ValueError):
             raise NotFound(f"Invalid page “{raw}”.") from None
-        if hasattr(queryset, "order_by"):
-            bounded = queryset.order_by()[: COUNT_CAP + 1].count()
-        else:  # an already-evaluated list (e.g. a filtered history)
-            bounded = min(len(queryset), COUNT_CAP + 1)
-        self.count = bounded if bounded <= COUNT_CAP else None
         offset = (self.number - 1) * page_size
-        if self.number > 1 and offset >= bounded and self.count is not None:
-            raise NotFound("Invalid page.")
         rows = list(queryset[offset : offset + page_size + 1])
         if self.number > 1 and not rows:
             raise NotFound("Invalid page.")
         self.has_next = len(rows) > page_size
+        if not self.has_next:
+            self.count = offset + len(rows)
+        elif request.query_params.get("count") in ("true", "1"):
+            self.count = self._bounded_count(queryset)
+        else:
+            self.count = None
         self.page_size_used = page_size
         return rows[:page_size]
+
+    @staticmethod
+    def _bounded_count(queryset) -> int | None:
+        if hasattr(queryset, "order_by"):
+            bounded = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+        else:  # an already-evaluated list (e.g. a filtered history)
+            bounded = min(len(queryset), COUNT_CAP + 1)
+        return bounded if bounded <= COUNT_CAP else None
 
     def get_next_link(self):
         if not self.has_next:
@@ -70,10 +78,24 @@ class PageNumberPagination(pagination.PageNumberPagination):
         body["results"] = data
         return Response(body)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        parameters.append(
+            {
+                "name": "count",
+                "required": False,
+                "in": "query",
+                "description": f"true: include the total (exact up to {COUNT_CAP} rows).",
+                "schema": {"type": "boolean"},
+            }
+        )
+        return parameters
+
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["required"] = ["results", "next", "previous"]
         response["properties"]["count"]["description"] = (
-            f"Total rows, given when there are at most {COUNT_CAP}."
+            "Total rows: given on the last page, and on any page with count=true when there "
+            f"are at most {COUNT_CAP}."
         )
         return response

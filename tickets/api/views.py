@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -27,11 +26,17 @@ from rest_framework.response import Response
 
 from cogest.api.base import RestrictedQuerysetMixin
 from cogest.api.exceptions import PreconditionFailed
+from cogest.api.filters import FilterBackend
 from cogest.querysets import viewer_for
 from tickets.choices import Source, Visibility
 from tickets.filters import TicketFilterSet
 from tickets.models import Attachment, Comment, Handoff, Ticket, TicketLink, WorkLog
-from tickets.selectors import attachment_get_for_user, ticket_api_prefetches, ticket_history
+from tickets.selectors import (
+    attachment_get_for_user,
+    ticket_detail_rows,
+    ticket_history,
+    ticket_list_rows,
+)
 from tickets.services import (
     StaleVersion,
     attachment_add,
@@ -48,6 +53,7 @@ from tickets.services import (
 )
 
 from .serializers import (
+    TICKET_LIST_COLUMNS,
     AttachmentCreateSerializer,
     AttachmentSerializer,
     CommentCreateSerializer,
@@ -65,6 +71,8 @@ from .serializers import (
     TicketUpdateSerializer,
     WorkLogCreateSerializer,
     WorkLogSerializer,
+    ticket_detail_data,
+    ticket_list_data,
 )
 
 # Ids in URLs: digits, and no more than a database key holds (a longer one is simply a 404).
@@ -105,10 +113,6 @@ def expected_version(request) -> int | None:
             {"If-Match": [_('Send the version you read: "3", 3 or W/"3".')]}
         )
     return int(next(v for v in match.groups() if v is not None))
-
-
-def etag(ticket: Ticket) -> str:
-    return f'"{ticket.version}"'
 
 
 def parse(serializer_class, request, **context):
@@ -160,20 +164,18 @@ class TicketViewSet(
 
     queryset = Ticket.objects.all()
     serializer_class = TicketSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = TicketFilterSet
     parser_classes = [JSONParser]
     lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
-        tickets = super().get_queryset()
-        if getattr(self, "swagger_fake_view", False):
-            return tickets
-        detail = self.action != "list"
-        return tickets.prefetch_related(
-            *ticket_api_prefetches(user=self.request.user, detail=detail)
-        )
+    def list(self, request, *args, **kwargs):
+        """Filtered, restricted, paginated: rows straight from one query (``ticket_list_rows``)
+        rendered as ``TicketSerializer`` would render them."""
+        tickets = self.filter_queryset(self.get_queryset())
+        rows = ticket_list_rows(tickets, TICKET_LIST_COLUMNS, user=request.user)
+        return self.get_paginated_response(ticket_list_data(self.paginate_queryset(rows)))
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
@@ -187,12 +189,21 @@ class TicketViewSet(
     def _visible(self, pk) -> bool:
         return Ticket.objects.restrict(self.request.user, "view").filter(pk=pk).exists()
 
-    def _ticket_response(self, ticket: Ticket, code=status.HTTP_200_OK) -> Response:
-        body = TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
-        return Response(body, status=code, headers={"ETag": etag(ticket)})
+    def _ticket_response(self, tickets, code=status.HTTP_200_OK) -> Response:
+        """The one ticket of ``tickets`` as ``TicketDetailSerializer`` renders it (one query:
+        ``ticket_detail_rows``); 404 when there is none."""
+        row = ticket_detail_rows(tickets, TICKET_LIST_COLUMNS, user=self.request.user).first()
+        if row is None:
+            raise exceptions.NotFound()
+        body = ticket_detail_data(row, request=self.request)
+        return Response(body, status=code, headers={"ETag": f'"{body["version"]}"'})
+
+    def _written(self, ticket: Ticket):
+        # A ticket the caller has just changed through a service, which checked the right to.
+        return Ticket.objects.filter(pk=ticket.pk)
 
     def retrieve(self, request, *args, **kwargs):
-        return self._ticket_response(self.get_object())
+        return self._ticket_response(self.get_queryset().filter(pk=kwargs["pk"]))
 
     @extend_schema(
         summary="Open a ticket",
@@ -207,7 +218,7 @@ class TicketViewSet(
     def create(self, request, *args, **kwargs):
         data = parse(TicketCreateSerializer, request).validated_data
         ticket = ticket_create(by=request.user, source=Source.API, **data)
-        response = self._ticket_response(ticket, status.HTTP_201_CREATED)
+        response = self._ticket_response(self._written(ticket), status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
         return response
 
@@ -228,7 +239,7 @@ class TicketViewSet(
         ticket = ticket_edit(
             ticket=int(kwargs["pk"]), by=request.user, expected_version=version, **arguments
         )
-        return self._ticket_response(ticket)
+        return self._ticket_response(self._written(ticket))
 
     @extend_schema(
         summary="Hand the ticket to another organization's team",
@@ -298,7 +309,7 @@ class TicketViewSet(
     def _watch(self, request, pk, *, watching: bool) -> Response:
         parse(EmptyInputSerializer, request)
         ticket_watch(ticket=int(pk), by=request.user, watching=watching)
-        return self._ticket_response(self.get_queryset().get(pk=pk))
+        return self._ticket_response(self.get_queryset().filter(pk=pk))
 
 
 class TicketChildViewSet(StaleVersionMixin, RestrictedQuerysetMixin, viewsets.GenericViewSet):

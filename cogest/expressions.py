@@ -1,0 +1,49 @@
+"""Query expressions the apps share: what lets a list page stay one query per table."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import models
+
+
+class _JsonList(models.Field):
+    """Output of :class:`RowsAsList`: a list, whether the database hands back an array, a JSON
+    text (SQLite, jsonb read as text) or an already decoded value."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return []
+        if isinstance(value, str | bytes):
+            return json.loads(value)
+        return list(value)
+
+
+class RowsAsList(models.Subquery):
+    """The rows of a correlated subquery as one list value per outer row.
+
+    The subquery selects one column named ``value`` (``.values(value=F(...))``), a scalar (an
+    id) or a JSON object (``JSONObject(...)``). PostgreSQL aggregates with ``jsonb_agg``,
+    SQLite with ``json_group_array``; both keep the subquery's order and give ``[]`` for no rows.
+    A page of fifty tickets reads its CI ids (or SLA clocks) in the same query as the tickets,
+    instead of a prefetch query each.
+    """
+
+    output_field = _JsonList()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template=("COALESCE((SELECT jsonb_agg(rows.value) FROM (%(subquery)s) AS rows), '[]')"),
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # json(): a nested JSON object stays an object, not a quoted string.
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(SELECT json_group_array(json(rows.value)) FROM (%(subquery)s) AS rows)",
+            **extra,
+        )
