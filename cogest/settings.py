@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cogest.tasks.login_attempts_cleanup_task",
         "schedule": 60 * 60 * 24,
     },
+    # SLA timers (SPEC 2.4): reads only the clocks whose warning or breach is due.
+    "sla-sweep": {
+        "task": "sla.tasks.sla_sweep_task",
+        "schedule": env.int("SLA_SWEEP_SECONDS", default=60),
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------

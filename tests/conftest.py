@@ -19,6 +19,19 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sla_caches():
+    """Policies and calendars are cached per process; a rolled-back test fires no signal."""
+    from sla.businesstime import clear_working_time_cache
+    from sla.services import clear_policy_cache
+
+    clear_policy_cache()
+    clear_working_time_cache()
+    yield
+    clear_policy_cache()
+    clear_working_time_cache()
+
+
+@pytest.fixture(autouse=True)
 def _no_login_lockout_leftovers(db):
     """django-axes keeps failures in the database and the cache; start each test clean."""
     from django.core.cache import cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from cogest.events import DomainEvent
@@ -19,6 +20,11 @@ class TicketCreated(TicketEvent):
     team_id: int | None
     priority: int
     routed_by_rule_id: int | None = None
+    # What clocks need to start without reading the ticket again.
+    ticket_type: str = ""
+    engagement_id: int | None = None
+    team_organization_id: int | None = None
+    created_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,10 @@ def ticket_create(
             team_id=ticket.team_id,
             priority=ticket.priority,
             routed_by_rule_id=decided.rule_id,
+            ticket_type=ticket.type,
+            engagement_id=ticket.engagement_id,
+            team_organization_id=team.organization_id if team is not None else None,
+            created_at=ticket.created_at,
         )
     )
     return ticket

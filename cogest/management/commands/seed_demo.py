@@ -5,8 +5,10 @@ from django.core.management.base import BaseCommand
 
 from cogest.context import acting
 
-# Layer order (STYLE.md): each app's demo.py may use what the apps to its left seeded.
-DEMO_APPS = ["cogest", "cmdb", "tickets", "sla", "escalation"]
+# Layer order (STYLE.md): each app's demo.py may use what the apps to its left seeded. ``sla``
+# seeds its policies before ``tickets`` plays the demo stories (only configuration, which needs
+# nothing of tickets), so the stories' clocks run; its ``finish`` runs once every app has seeded.
+DEMO_APPS = ["cogest", "cmdb", "sla", "tickets", "escalation"]
 
 
 class Command(BaseCommand):
@@ -22,6 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         world = None
+        seeded = []
         with acting(request_id="seed_demo"):
             for app in DEMO_APPS:
                 try:
@@ -31,7 +34,11 @@ class Command(BaseCommand):
                         raise
                     continue
                 world = module.seed(world)
+                seeded.append(module)
                 self.stdout.write(f"  seeded {app}")
+            for module in seeded:
+                if hasattr(module, "finish"):
+                    module.finish(world)
             if options["tickets"]:
                 extra = importlib.util.find_spec("tickets.demo")
                 if extra is None:
