@@ -1,4 +1,5 @@
-"""Bare Django views for ``bench/run.py``: the same rows as the ticket list, and a ticket insert,
+"""Bare Django views for ``bench/run.py``: the same rows as the ticket list (with their CI ids and
+SLA clocks, as the API returns them), and a ticket insert,
 each with ONE raw SQL query and no framework on top (no DRF, no serializer, no ``restrict()``,
 no template engine, no routing, audit or events).
 
@@ -22,7 +23,7 @@ MAX_PAGE = 200
 COLUMNS = [
     "id", "number", "type", "title", "description", "status", "impact", "urgency", "priority",
     "functional_area", "support_level", "team", "assignee", "requester", "created_at",
-    "updated_at", "resolved_at", "version", "cis",
+    "updated_at", "resolved_at", "version", "cis", "sla",
 ]  # fmt: skip
 
 
@@ -36,11 +37,21 @@ def _list_sql() -> str:
         else "(SELECT group_concat(c.configurationitem_id) FROM tickets_ticket_cis c "
         "WHERE c.ticket_id = t.id)"
     )
+    # The ticket's SLA clocks (SPEC 5 ``sla``), as the API gives them.
+    sla = (
+        "COALESCE((SELECT json_agg(json_build_object('target', k.target, 'kind', k.kind, "
+        "'party', k.party_id, 'state', k.state, 'due_at', k.due_at) ORDER BY k.started_at, k.id) "
+        "FROM sla_clock k WHERE k.ticket_id = t.id), '[]'::json)"
+        if connection.vendor == "postgresql"
+        else "(SELECT json_group_array(json_object('target', k.target, 'kind', k.kind, "
+        "'party', k.party_id, 'state', k.state, 'due_at', k.due_at)) "
+        "FROM sla_clock k WHERE k.ticket_id = t.id)"
+    )
     return (
         "SELECT t.id, t.number, t.type, t.title, t.description, t.status, t.impact, t.urgency, "
         "t.priority, t.functional_area, t.support_level, t.team_id, t.assignee_id, "
         "t.requester_id, t.created_at, t.updated_at, t.resolved_at, t.version, "
-        f"{cis} FROM tickets_ticket t ORDER BY t.id DESC LIMIT %s"
+        f"{cis}, {sla} FROM tickets_ticket t ORDER BY t.id DESC LIMIT %s"
     )
 
 

@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cogest.bulk import insert_many
 from cogest.context import client_ip_var, request_id_var
 from cogest.models import AuditEvent, Engagement, Organization, Team, UserProfile
 from cogest.models.audit import GENESIS_HASH
@@ -45,7 +46,8 @@ def _actor_parts(actor, actor_label: str | None) -> tuple[int | None, str, int |
     return actor.pk, label, profile.organization_id if profile else None
 
 
-@transaction.atomic
+# No savepoint of its own: an audit event that cannot be written fails the change it describes.
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     actor,
@@ -98,7 +100,7 @@ def audit_record(
     return event
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def audit_record_many(*, actor, entries: list[dict], actor_label: str | None = None) -> int:
     """Append several events by one actor at once (a sweep's breaches): one lock, one read of
     the chain's end, one insert. Each entry takes ``audit_record``'s keywords ``action``,
@@ -132,7 +134,7 @@ def audit_record_many(*, actor, entries: list[dict], actor_label: str | None = N
         )
         event.hash = previous = event.compute_hash()
         events.append(event)
-    AuditEvent.objects.bulk_create(events)
+    insert_many(events)
     return len(events)
 
 

@@ -112,6 +112,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Parameters bound by the server: psycopg then prepares a statement it runs repeatedly on a
+    # connection (the ticket list, the token lookup) and PostgreSQL plans it once, not per
+    # request — planning the list's query costs more than running it.
+    # (Behind a transaction-pooling PgBouncer, set DATABASE_PREPARE_THRESHOLD= to turn it off.)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("server_side_binding", True)
+    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    _options.setdefault("prepare_threshold", int(_prepare) if _prepare.isdigit() else None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache ---------------------------------------------------------

@@ -44,13 +44,11 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from time import monotonic
 
 import holidays
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from cogest.models.calendars import BusinessCalendar, CalendarHoliday, CalendarInterval
+from cogest.versioned import VersionedValue
 
 __all__ = [
     "SEARCH_HORIZON_DAYS",
@@ -321,12 +319,11 @@ def _public_holidays(country: str, region: str, year: int) -> frozenset[date]:
 
 # -- the per-process cache ----------------------------------------------------------------------
 
-# Seconds a cached WorkingTime is trusted. Saves and deletes in this process invalidate at once
-# (signals); the limit bounds how long another process (a Celery worker, another web worker)
-# or a bulk update, which sends no signals, can go on using an old calendar.
-CACHE_SECONDS = 60.0
-
-_cache: dict[int | None, tuple[float, WorkingTime]] = {}
+# Every process keeps the calendars it used; a save or delete of a calendar, interval or holiday
+# anywhere makes every process rebuild them (a version in the shared cache: cogest.versioned).
+_calendars: VersionedValue[dict[int | None, WorkingTime]] = VersionedValue(
+    "calendars", dict, (BusinessCalendar, CalendarInterval, CalendarHoliday)
+)
 
 
 def working_time(calendar_id: int | None) -> WorkingTime:
@@ -334,39 +331,24 @@ def working_time(calendar_id: int | None) -> WorkingTime:
 
     Raises ``BusinessCalendar.DoesNotExist`` for an unknown id.
     """
-    now = monotonic()
-    hit = _cache.get(calendar_id)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    calendar = None
-    if calendar_id is not None:
-        calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").get(
-            pk=calendar_id
-        )
-    result = WorkingTime.for_calendar(calendar)
-    _cache[calendar_id] = (now, result)
-    return result
+    known = _calendars.get()
+    found = known.get(calendar_id)
+    if found is None:
+        calendar = None
+        if calendar_id is not None:
+            calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").get(
+                pk=calendar_id
+            )
+        found = known[calendar_id] = WorkingTime.for_calendar(calendar)
+    return found
 
 
 def clear_working_time_cache() -> None:
-    """Forget every cached ``WorkingTime`` (calendars change rarely; precision is not needed)."""
-    _cache.clear()
-
-
-def _invalidate_on_change(**_kwargs: object) -> None:
-    # Now, and again once the transaction commits: another thread may have reloaded the old
-    # rows between the save and the commit.
-    clear_working_time_cache()
-    transaction.on_commit(clear_working_time_cache)
+    """Forget every cached ``WorkingTime`` in this process."""
+    _calendars.forget()
 
 
 def connect_cache_invalidation() -> None:
-    """Clear the ``working_time`` cache whenever a calendar, interval or holiday is saved or
-    deleted. Called from ``SlaConfig.ready()``; connecting twice is harmless."""
-    for model in (BusinessCalendar, CalendarInterval, CalendarHoliday):
-        for name, signal in (("post_save", post_save), ("post_delete", post_delete)):
-            signal.connect(
-                _invalidate_on_change,
-                sender=model,
-                dispatch_uid=f"sla.businesstime.{name}.{model.__name__}",
-            )
+    """Rebuild the calendars whenever one, an interval or a holiday is saved or deleted.
+    Called from ``SlaConfig.ready()``; connecting twice is harmless."""
+    _calendars.connect()

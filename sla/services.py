@@ -12,15 +12,15 @@ import datetime as dt
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from time import monotonic
 
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from cogest.bulk import insert_many, update_many
 from cogest.events import publish
 from cogest.models import Engagement, Organization, Team
 from cogest.services import audit_record_many
+from cogest.versioned import VersionedValue
 from sla import engine
 from sla.businesstime import working_time
 from sla.events import SlaBreached, SlaWarning
@@ -28,7 +28,6 @@ from sla.models import Clock, ClockEvent, SlaNotice, SlaPolicy, SlaTarget
 from sla.models.clocks import Kind
 from sla.models.policies import END_TO_END_METRICS, Metric, Scope
 
-CACHE_SECONDS = 60.0
 SWEEP_FIELDS = ["state", "warned_at", "breached_at", "next_event_at"]
 CLOCK_FIELDS = [
     "state",
@@ -61,14 +60,7 @@ class _Config:
     provider_engagements: dict[int, tuple[int, ...]]  # provider id → active engagement ids
 
 
-_config: tuple[float, _Config] | None = None
-
-
-def _load() -> _Config:
-    global _config
-    now = monotonic()
-    if _config is not None and now - _config[0] < CACHE_SECONDS:
-        return _config[1]
+def _build() -> _Config:
     policies = tuple(
         SlaPolicy.objects.active()
         .select_related("engagement")
@@ -79,27 +71,30 @@ def _load() -> _Config:
     engagements: dict[int, list[int]] = {}
     for engagement in Engagement.objects.active().order_by("id"):
         engagements.setdefault(engagement.provider_id, []).append(engagement.pk)
-    config = _Config(
+    return _Config(
         policies=policies,
         internal_organization_id=internal.pk if internal else None,
         team_organization=dict(Team.objects.values_list("pk", "organization_id")),
         provider_engagements={k: tuple(v) for k, v in engagements.items()},
     )
-    _config = (now, config)
-    return config
 
 
-def clear_policy_cache(**_kwargs) -> None:
-    global _config
-    _config = None
-    if _kwargs:
-        transaction.on_commit(clear_policy_cache)
+# Rebuilt in every process as soon as any of these models changes (cogest.versioned).
+_config = VersionedValue(
+    "sla-policies", _build, (SlaPolicy, SlaTarget, Engagement, Team, Organization)
+)
+
+
+def _load() -> _Config:
+    return _config.get()
+
+
+def clear_policy_cache() -> None:
+    _config.forget()
 
 
 def connect_cache_invalidation() -> None:
-    for model in (SlaPolicy, SlaTarget, Engagement, Team, Organization):
-        post_save.connect(clear_policy_cache, sender=model, dispatch_uid=f"sla-policy-{model}")
-        post_delete.connect(clear_policy_cache, sender=model, dispatch_uid=f"sla-policy-d-{model}")
+    _config.connect()
 
 
 def policy_for(
@@ -140,7 +135,6 @@ replay_instant: ContextVar[dt.datetime | None] = ContextVar("sla_replay_instant"
 
 def _now() -> dt.datetime:
     return replay_instant.get() or timezone.now()
-
 
 
 @dataclass
@@ -287,11 +281,10 @@ class _Batch:
 
     def save(self) -> None:
         if self.changed:
-            Clock.objects.bulk_update(list(self.changed.values()), CLOCK_FIELDS)
+            update_many(list(self.changed.values()), CLOCK_FIELDS)
         if self.new:
             Clock.objects.bulk_create(self.new)
-        if self.events:
-            ClockEvent.objects.bulk_create(self.events)
+        insert_many(self.events)
         record_notices([e for e in self.events if e.kind in _NOTICE_KINDS], source="event")
 
 
@@ -622,10 +615,8 @@ def sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
             events: list[ClockEvent] = []
             for clock in clocks:
                 events.extend(engine.fire_due(clock, now=now, wt=_wt(clock)))
-            Clock.objects.bulk_update(
-                clocks, ["state", "warned_at", "breached_at", "next_event_at"]
-            )
-            ClockEvent.objects.bulk_create(events)
+            update_many(clocks, SWEEP_FIELDS)
+            insert_many(events)
             recorded += record_notices(
                 [e for e in events if e.kind in _NOTICE_KINDS], source="sweep"
             )

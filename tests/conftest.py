@@ -19,16 +19,14 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_sla_caches():
-    """Policies and calendars are cached per process; a rolled-back test fires no signal."""
-    from sla.businesstime import clear_working_time_cache
-    from sla.services import clear_policy_cache
+def _fresh_configuration():
+    """The matrix, policies and calendars are kept per process (cogest.versioned); a rolled-back
+    test sends no signal, so each test starts without them."""
+    from cogest.versioned import VersionedValue
 
-    clear_policy_cache()
-    clear_working_time_cache()
+    VersionedValue.forget_all()
     yield
-    clear_policy_cache()
-    clear_working_time_cache()
+    VersionedValue.forget_all()
 
 
 @pytest.fixture(autouse=True)

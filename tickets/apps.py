@@ -12,6 +12,9 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from cogest.grants import register_grantable
         from tickets.models import Ticket
+        from tickets.routing import connect_cache_invalidation
+
+        connect_cache_invalidation()
 
         def by_number_or_id(reference: str):
             if reference.isdigit():

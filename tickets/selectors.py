@@ -8,9 +8,8 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, JSONField, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import JSONObject
 
-from cogest.expressions import RowsAsList
+from cogest.expressions import JsonFields, RowsAsList
 from cogest.models import AuditEvent
 from cogest.querysets import viewer_for
 from tickets.models import Attachment, Comment, Handoff, Ticket, WorkLog
@@ -74,7 +73,7 @@ def _clocks(user):
     return RowsAsList(
         clocks.filter(ticket_id=OuterRef("pk"))
         .order_by("started_at", "id")
-        .values(value=JSONObject(**{name: name for name in CLOCK_FIELDS}))
+        .values(value=JsonFields(**{name: name for name in CLOCK_FIELDS}))
     )
 
 

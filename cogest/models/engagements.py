@@ -299,14 +299,6 @@ class ResponsibilityRuleQuerySet(RestrictedQuerySet):
             team__organization__kind=OrganizationKind.INTERNAL
         )
 
-    def matching(self, *, area: str, level: str, ticket_type: str):
-        """Rules for (area, level, type), the type-specific one first, then 'any type'."""
-        return (
-            self.filter(functional_area=area, support_level=level, is_active=True)
-            .filter(Q(ticket_type=ticket_type) | Q(ticket_type=""))
-            .order_by(models.Case(models.When(ticket_type="", then=1), default=0))
-        )
-
 
 class ResponsibilityRule(models.Model):
     """A row of the responsibility matrix: (area, level, ticket type or any) → the handling team."""

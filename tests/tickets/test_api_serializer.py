@@ -16,8 +16,18 @@ from tickets.selectors import ticket_api_prefetches, ticket_list_rows
 from tickets.services import ticket_transition
 
 
+@pytest.fixture
+def clocks(demo):
+    """SLA policies, so the tickets below get clocks (running, met) to render."""
+    from sla.demo import seed_policies
+
+    seed_policies(demo)
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Madrid"])
-def test_fast_list_rendering_matches_drf_for_every_field(new_ticket, working_ticket, users, zone):
+def test_fast_list_rendering_matches_drf_for_every_field(
+    clocks, new_ticket, working_ticket, users, zone
+):
     resolved = ticket_transition(
         ticket=working_ticket, by=users["ana"], to="resolved", resolution="Done"
     )
@@ -47,9 +57,12 @@ def test_fast_list_rendering_matches_drf_for_every_field(new_ticket, working_tic
             assert list(fast[ticket.pk]) == TICKET_FIELDS
     assert fast[with_cis.pk]["cis"] == sorted(ci.pk for ci in cis)
     assert fast[resolved.pk]["resolved_at"] is not None
+    states = {clock["state"] for item in fast.values() for clock in item["sla"]}
+    assert {"running", "met"} <= states
+    assert all(clock["due_at"] for item in fast.values() for clock in item["sla"])
 
 
-def test_fast_detail_rendering_matches_drf(new_ticket, users, rf):
+def test_fast_detail_rendering_matches_drf(clocks, new_ticket, users, rf):
     from tickets.api.serializers import TicketDetailSerializer, ticket_detail_data
     from tickets.selectors import ticket_detail_rows
     from tickets.services import ticket_watch
@@ -67,5 +80,6 @@ def test_fast_detail_rendering_matches_drf(new_ticket, users, rf):
     ).get(pk=ticket.pk)
     generic = TicketDetailSerializer(ticket, context={"request": request}).data
     assert fast == generic
+    assert len(fast["sla"]) == 3
     assert fast["watchers"] == sorted([users["ivan"].pk, users["ana"].pk])
     assert "<script>" not in fast["description_html"]

@@ -48,6 +48,8 @@ def _choice(field: str, value: str, choices) -> str:
 def _visible_cis(by, cis: Iterable) -> list[ConfigurationItem]:
     """The CIs a ticket may link: those the actor can see (an unknown id is an error)."""
     ids = [ci.pk if hasattr(ci, "pk") else int(ci) for ci in cis]
+    if not ids:
+        return []
     found = list(ConfigurationItem.objects.restrict(by, "view").filter(pk__in=ids))
     missing = sorted(set(ids) - {ci.pk for ci in found})
     if missing:
