@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cogest.tasks.login_attempts_cleanup_task",
         "schedule": 60 * 60 * 24,
     },
+    # Timed escalation (SPEC 2.5): unassigned for, no update for, handoff not accepted within.
+    "escalation-sweep": {
+        "task": "escalation.tasks.escalation_sweep_task",
+        "schedule": 60,
+    },
     # SLA timers (SPEC 2.4): reads only the clocks whose warning or breach is due.
     "sla-sweep": {
         "task": "sla.tasks.sla_sweep_task",
@@ -272,6 +277,12 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cogest <cogest@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people open cogest at: links in emails and chat posts.
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Outbound posts (chat channels, webhooks) to private, loopback or link-local addresses are
+# refused unless allowed here (they could reach internal services: SSRF).
+OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
+OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=5.0)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,7 +1,25 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EscalationConfig(AppConfig):
+    """Escalation rules, shadow support and notifications (SPEC 2.5)."""
+
     name = "escalation"
-    verbose_name = "Escalation"
+    verbose_name = _("Escalation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cogest.events import subscribe
+        from escalation import services, shadow
+        from sla.events import SlaBreached, SlaWarning
+        from tickets import events
+        from tickets.routing import register_router
+
+        shadow.connect_cache_invalidation()
+        subscribe(events.TicketCreated, services.on_ticket_created)
+        subscribe(events.TicketStatusChanged, services.on_status_changed)
+        subscribe(SlaWarning, services.on_sla_warning)
+        subscribe(SlaBreached, services.on_sla_breached)
+        # While a shadow engagement is active, new tickets in its scope go to its provider.
+        register_router(shadow.route_to_shadow)

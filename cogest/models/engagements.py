@@ -138,6 +138,9 @@ class Engagement(models.Model):
         related_name="+",
         verbose_name=_("manually activated by"),
     )
+    # Whether shadow support was on at the last look of the escalation sweep, which logs and
+    # announces each switch (routing decides from the causes themselves, not from this).
+    shadow_active = models.BooleanField(_("shadow support on"), default=False, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,1 +1,6 @@
-"""Models of the Escalation app (see SPEC 2). The app's issue fills this package."""
+"""Models of the escalation app (SPEC 2.5): rules, their firings, and in-app notifications."""
+
+from .notifications import Notification
+from .rules import EscalationEvent, EscalationRule
+
+__all__ = ["EscalationEvent", "EscalationRule", "Notification"]

@@ -159,6 +159,12 @@ class Handoff(models.Model):
         verbose_name_plural = _("handoffs")
         indexes = [
             models.Index(fields=["to_organization", "status"], name="handoff_inbox_idx"),
+            # Timed escalation ("handoff not accepted within"): pending ones by age.
+            models.Index(
+                fields=["created_at"],
+                name="handoff_pending_age_idx",
+                condition=Q(status="pending"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -182,6 +182,12 @@ class TicketHolding(models.Model):
         ordering = ["ticket", "started_at"]
         indexes = [
             models.Index(fields=["organization", "ticket"], name="holding_org_ticket_idx"),
+            # Timed escalation ("unassigned for"): current holdings that started in a window.
+            models.Index(
+                fields=["started_at"],
+                name="holding_current_started_idx",
+                condition=Q(ended_at__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
