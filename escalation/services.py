@@ -149,7 +149,7 @@ def _fire_one(rule, ticket, *, trigger: str, key: str, at) -> Firing | None:
             actor=system_user(),
             action="escalation.failed",
             obj=ticket,
-            after={"rule": rule.pk, "trigger": trigger, "key": key},
+            after={"rule": rule.pk, "rule_name": rule.name, "trigger": trigger, "key": key},
             note=message[:500],
         )
         firing.done = [{"action": "failed", "error": message[:500]}]

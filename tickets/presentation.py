@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cogest.choices import FunctionalArea, SupportLevel
 from cogest.models import Team, UserProfile
@@ -41,6 +42,26 @@ EVENT_ICONS = {
     "ticket.linked": "link-45deg",
     "ticket.unlinked": "link-45deg",
     "decision.recorded": "journal-check",
+    "sla.warning": "hourglass-split",
+    "sla.breached": "alarm",
+    "escalation.fired": "arrow-up-right-circle",
+    "escalation.failed": "exclamation-triangle",
+}
+# What the SLA app's clocks are called in sentences (tickets/ does not import sla/).
+CLOCK_TARGETS = {
+    "response": gettext_lazy("first response"),
+    "resolution": gettext_lazy("resolution"),
+    "accept": gettext_lazy("handoff acceptance"),
+    "party_resolution": gettext_lazy("the holding team's resolution"),
+}
+ESCALATION_ACTIONS = {
+    "raise_priority": gettext_lazy("priority raised"),
+    "handoff": gettext_lazy("handed off"),
+    "reassign": gettext_lazy("reassigned"),
+    "notify": gettext_lazy("people notified"),
+    "post_to_channel": gettext_lazy("posted to the team's channel"),
+    "activate_shadow": gettext_lazy("shadow support activated"),
+    "add_watchers": gettext_lazy("watchers added"),
 }
 HIDDEN_ACTIONS = frozenset({"ticket.watched", "ticket.unwatched"})
 
@@ -177,6 +198,25 @@ def describe_event(event, names: Names) -> dict:
         text = _("removed a link to another ticket")
     elif action == "decision.recorded":
         text = _("recorded a decision: %(title)s") % {"title": after.get("title", "")}
+    elif action in ("sla.warning", "sla.breached"):
+        clock = {"target": CLOCK_TARGETS.get(after.get("target"), after.get("target", "")),
+                 "kind": str(after.get("kind", "")).upper()}  # fmt: skip
+        if action == "sla.warning":
+            text = _("SLA warning: the %(target)s clock (%(kind)s) passed its threshold") % clock
+        else:
+            text = _("SLA breached: the %(target)s clock (%(kind)s) ran out") % clock
+        actor = _("SLA")
+    elif action == "escalation.fired":
+        done = [ESCALATION_ACTIONS.get(a.get("action"), "") for a in after.get("actions", [])]
+        text = _("escalation “%(rule)s”: %(done)s") % {
+            "rule": event.note,
+            "done": ", ".join(str(d) for d in done if d) or _("nothing to do"),
+        }
+        actor = _("Escalation")
+    elif action == "escalation.failed":
+        text = _("escalation “%(rule)s” could not act") % {"rule": after.get("rule_name", "")}
+        note = event.note
+        actor = _("Escalation")
     else:
         text = action
     return {"icon": EVENT_ICONS.get(action, "dot"), "actor": actor, "text": text, "note": note}

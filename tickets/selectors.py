@@ -148,6 +148,18 @@ def _readable(viewer, event: AuditEvent) -> bool:
         return visibility in ("public", "shared") or (
             visibility == "internal" and event.actor_organization_id == viewer.organization_id
         )
+    if event.action in ("sla.warning", "sla.breached"):
+        # A provider reads the end-to-end clocks and its own, never another party's.
+        return (
+            viewer.is_admin
+            or (viewer.is_internal and not viewer.is_requester)
+            or (
+                viewer.is_provider
+                and (after.get("kind") == "sla" or after.get("party") == viewer.organization_id)
+            )
+        )
+    if event.action in ("escalation.fired", "escalation.failed"):
+        return not viewer.is_requester
     if event.action == "worklog.added":
         return (
             viewer.is_admin

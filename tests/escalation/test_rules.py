@@ -245,3 +245,31 @@ def test_timed_rules_need_minutes(demo, trigger):
 
     with pytest.raises(ValidationError):
         EscalationRule(name="x", trigger=trigger, notify=["assignee"]).full_clean()
+
+
+def test_the_timeline_shows_escalations_and_breaches_to_whom_it_may(demo, users):
+    from tickets.presentation import describe_timeline
+    from tickets.selectors import ticket_timeline
+
+    seed_policies(demo)
+    rule("breach", trigger="sla_breached", notify=["internal_managers"])
+    with time_machine.travel(madrid(2026, 11, 30, 9, 0), tick=False):
+        ticket = incident(users, impact="high", urgency="high")
+    with time_machine.travel(madrid(2026, 11, 30, 12, 30), tick=False):  # the OLA ran out at 12
+        ticket_handoff(
+            ticket=ticket, by=users["ana"], team=Team.objects.get(name="Acme Networks"),
+            summary="Core switch",
+        )  # fmt: skip
+    sla_sweep(now=madrid(2026, 11, 30, 14, 0))
+
+    def texts(user):
+        entries = describe_timeline(ticket_timeline(ticket=ticket, user=user), user=user)
+        return [str(e.data.get("text", "")) for e in entries if e.kind == "event"]
+
+    internal = texts(users["marta"])
+    assert any("escalation “breach”" in t for t in internal)
+    assert any("(OLA)" in t for t in internal)  # the Service Desk's own clock broke
+    acme = texts(users["pablo"])
+    assert any("(SLA)" in t for t in acme) and any("(UC)" in t for t in acme)
+    assert not any("(OLA)" in t for t in acme)  # not another party's clock
+    assert not any("escalation" in t for t in texts(users["rita"]))
