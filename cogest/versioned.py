@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,6 +81,11 @@ class VersionedValue(Generic[T]):
             uid = f"{self.key}:{model._meta.label}"
             post_save.connect(self.invalidate, sender=model, dispatch_uid=f"{uid}:save")
             post_delete.connect(self.invalidate, sender=model, dispatch_uid=f"{uid}:delete")
+            for relation in model._meta.many_to_many:  # rule.teams.set(...) saves no rule
+                through = relation.remote_field.through
+                m2m_changed.connect(
+                    self.invalidate, sender=through, dispatch_uid=f"{uid}:{relation.name}:m2m"
+                )
         self._connected = True
 
     def _shared_version(self) -> str | None:

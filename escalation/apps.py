@@ -17,6 +17,7 @@ class EscalationConfig(AppConfig):
         from tickets.routing import register_router
 
         shadow.connect_cache_invalidation()
+        services.connect_cache_invalidation()
         subscribe(events.TicketCreated, services.on_ticket_created)
         subscribe(events.TicketStatusChanged, services.on_status_changed)
         subscribe(SlaWarning, services.on_sla_warning)

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cogest import outbox
-from cogest.models import Organization, UserProfile
+from cogest.models import Engagement, Organization, Team, UserProfile
 from cogest.services import audit_record, engagement_activate_shadow
+from cogest.versioned import VersionedValue
 from escalation.models import EscalationEvent, EscalationRule
 from escalation.models.rules import NotifyRole, Trigger
 from escalation.notify import notify_people
@@ -78,14 +79,30 @@ def matches(rule: EscalationRule, ticket: Ticket) -> bool:
     return ticket.cis.filter(criticality__lte=rule.ci_criticality_at_most).exists()
 
 
-def rules_for(trigger: str):
-    return (
+def _load_rules() -> dict[str, list[EscalationRule]]:
+    rules: dict[str, list[EscalationRule]] = {}
+    active = (
         EscalationRule.objects.active()
-        .filter(trigger=trigger)
         .prefetch_related("teams", "engagements", "add_watchers")
         .select_related("reassign_team__organization", "activate_shadow")
         .order_by("position", "id")
     )
+    for rule in active:
+        rules.setdefault(rule.trigger, []).append(rule)
+    return rules
+
+
+# Read on every ticket created or reopened and every SLA notice: kept per process, rebuilt when
+# any process changes a rule, its teams or engagements (cogest.versioned).
+_rules = VersionedValue("escalation-rules", _load_rules, (EscalationRule, Team, Engagement))
+
+
+def connect_cache_invalidation() -> None:
+    _rules.connect()
+
+
+def rules_for(trigger: str) -> list[EscalationRule]:
+    return _rules.get().get(trigger, [])
 
 
 # --- Firing ------------------------------------------------------------------------------------
@@ -106,8 +123,11 @@ def fire(trigger: str, *, ticket_id: int, key: str, at: dt.datetime | None = Non
     this occasion (``key``). Returns the firings that happened now."""
     at = at or timezone.now()
     fired = []
-    for rule in rules_for(trigger):
-        ticket = Ticket.objects.select_related("team__organization", "engagement").get(pk=ticket_id)
+    rules = rules_for(trigger)
+    if not rules:
+        return fired
+    ticket = _ticket(ticket_id)
+    for rule in rules:
         if ticket.status not in OPEN_STATUSES or not matches(rule, ticket):
             continue
         firing = _fire_one(rule, ticket, trigger=trigger, key=key, at=at)
@@ -115,7 +135,14 @@ def fire(trigger: str, *, ticket_id: int, key: str, at: dt.datetime | None = Non
             fired.append(firing)
             if rule.stop_processing:
                 break
+            ticket = _ticket(ticket_id)  # the actions may have changed it
     return fired
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    return Ticket.objects.select_related("team__organization", "team__lead", "engagement").get(
+        pk=ticket_id
+    )
 
 
 def _fire_one(rule, ticket, *, trigger: str, key: str, at) -> Firing | None:
