@@ -77,6 +77,8 @@ def main() -> int:
     try:
         wait_healthy(port)
         for _label, cogest_name, bare_name, _budget in PAIRS:
+            if args.only and cogest_name not in args.only.split(","):
+                continue
             for name in (cogest_name, bare_name):
                 endpoint = ENDPOINTS[name]
                 status = probe["endpoints"][name].get("status")
@@ -114,6 +116,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--reuse-db", action="store_true", help="skip recreate and seeding")
     parser.add_argument("--write-readme", action="store_true", help="update bench/README.md")
+    parser.add_argument(
+        "--only", default="", help="comma-separated endpoints: list_api, list_page, create_api"
+    )
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
         parser.error("--database: lower-case letters, digits and underscores")
