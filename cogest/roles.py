@@ -20,12 +20,19 @@ MANAGER_PERMISSIONS = {
     "organization": ("view",),
     "auditevent": ("view",),
     "auth.user": ("view",),  # to pick engagement owners
+    # SLA policies are retired (inactive), not deleted: clocks keep pointing at them.
+    "sla.slapolicy": ("view", "add", "change"),
+    "sla.slatarget": ("view", "add", "change", "delete"),
+    "sla.clock": ("view",),
+    "sla.clockevent": ("view",),
+    "sla.slanotice": ("view",),
 }
 
 
 def ensure_role_groups(**_kwargs) -> Group:
     """Create or refresh the managers' group with exactly its permissions (runs after migrate)."""
     group, _ = Group.objects.get_or_create(name=INTERNAL_MANAGERS_GROUP)
+    _ensure_permissions({model.rpartition(".")[0] or "cogest" for model in MANAGER_PERMISSIONS})
     query = Q(pk__in=[])
     for model, actions in MANAGER_PERMISSIONS.items():
         app_label, _dot, name = model.rpartition(".")
@@ -35,6 +42,17 @@ def ensure_role_groups(**_kwargs) -> Group:
         )
     group.permissions.set(Permission.objects.filter(query))
     return group
+
+
+def _ensure_permissions(app_labels: set[str]) -> None:
+    """Create the permissions of the apps named above if they do not exist yet: on a fresh
+    database ``migrate`` creates an app's permissions only after its own migrations, and
+    ``cogest`` migrates before the apps that come after it."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for label in sorted(app_labels):
+        create_permissions(apps.get_app_config(label), verbosity=0)
 
 
 def apply_role(user, *, role: str, internal: bool) -> None:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cogest.context_processors.shell",
+                "escalation.context_processors.notifications",
             ],
         },
     },
@@ -200,6 +202,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.escalation_sweep_task",
         "schedule": 60,
     },
+    # Outbound webhooks whose retry job was lost (a broker outage): sent again once due.
+    "webhook-retry-sweep": {
+        "task": "escalation.tasks_webhooks.webhook_retry_sweep_task",
+        "schedule": 60,
+    },
+    # KPI reviews (SPEC 2.6): each active engagement's last finished period, prepared and
+    # announced to both owners (idempotent; daily so periods not starting on the 1st are met).
+    "sla-prepare-kpi-reviews": {
+        "task": "sla.tasks.prepare_kpi_reviews",
+        "schedule": crontab(minute=30, hour=5),
+    },
     # SLA timers (SPEC 2.4): reads only the clocks whose warning or breach is due.
     "sla-sweep": {
         "task": "sla.tasks.sla_sweep_task",
@@ -283,6 +296,8 @@ PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # refused unless allowed here (they could reach internal services: SSRF).
 OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=5.0)
+# Attempts of a webhook delivery before it is marked failed (backoff 30 s, 60 s, 120 s… ≤ 1 h).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -11,7 +11,7 @@ class EscalationConfig(AppConfig):
 
     def ready(self) -> None:
         from cogest.events import subscribe
-        from escalation import services, shadow
+        from escalation import services, shadow, webhooks
         from sla.events import SlaBreached, SlaWarning
         from tickets import events
         from tickets.routing import register_router
@@ -22,5 +22,19 @@ class EscalationConfig(AppConfig):
         subscribe(events.TicketStatusChanged, services.on_status_changed)
         subscribe(SlaWarning, services.on_sla_warning)
         subscribe(SlaBreached, services.on_sla_breached)
+        # Generic outbound webhooks: each organization hears what it may see (escalation.webhooks).
+        webhooks.connect_cache_invalidation()
+        for event_type in (
+            events.TicketCreated,
+            events.TicketStatusChanged,
+            events.TicketAssigned,
+            events.TicketHandedOff,
+            events.HandoffAccepted,
+            events.HandoffRejected,
+            events.CommentAdded,
+            SlaWarning,
+            SlaBreached,
+        ):
+            subscribe(event_type, webhooks.on_event)
         # While a shadow engagement is active, new tickets in its scope go to its provider.
         register_router(shadow.route_to_shadow)

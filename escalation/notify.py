@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from cogest import outbox
-from escalation.models import Notification
+from escalation.models import Notification, NotificationPreference
 
 
 def ticket_url(ticket, user) -> str:
@@ -22,11 +22,14 @@ def notify_people(
     ticket=None,
 ) -> list[Notification]:  # fmt: skip
     """Tell each person once about ``occasion``; the email goes out after commit, in their
-    language, at once when ``urgent`` (P1, breaches), else in their working hours. Without a
-    ``url``, the link is the ticket's page on the person's side."""
+    language, at once when ``urgent`` (P1, breaches), else in their working hours — unless the
+    person turned email off for normal notifications (their preferences). Without a ``url``,
+    the link is the ticket's page on the person's side."""
     made = []
     urgency = Notification.Urgency.URGENT if urgent else Notification.Urgency.NORMAL
-    for user in {person.pk: person for person in people if person is not None}.values():
+    everyone = {person.pk: person for person in people if person is not None}
+    muted = set() if urgent else NotificationPreference.objects.email_muted(everyone)
+    for user in everyone.values():
         notification, created = Notification.objects.get_or_create(
             recipient=user,
             occasion=occasion[:160],
@@ -41,5 +44,10 @@ def notify_people(
         )
         if created:
             made.append(notification)
-            outbox.enqueue("escalation.tasks.notification_email_task", notification.pk)
+            if user.pk not in muted:
+                outbox.enqueue("escalation.tasks.notification_email_task", notification.pk)
+    if made:
+        from escalation.selectors import notification_unread_forget  # selectors import services
+
+        notification_unread_forget(user_ids=[n.recipient_id for n in made])
     return made

@@ -19,14 +19,18 @@ class RefusedTarget(ValueError):
 
 
 def check_target(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range
+    except ValueError as error:
+        raise RefusedTarget(f"not a valid URL: {error}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RefusedTarget(f"not an http(s) URL: {url!r}")
     if settings.OUTBOUND_ALLOW_PRIVATE:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as error:
+        infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError) as error:
         raise RefusedTarget(f"cannot resolve {parts.hostname}: {error}") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])

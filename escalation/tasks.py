@@ -45,7 +45,7 @@ def next_working_instant(user, now: dt.datetime) -> dt.datetime | None:
 def notification_email_task(self, notification_id: int) -> str:
     """Email one notification, in the recipient's language, with a link to the ticket. A normal
     one waits for the recipient's working hours; urgent ones (P1, breaches) go at once."""
-    from escalation.models import Notification
+    from escalation.models import Notification, NotificationPreference
 
     notification = (
         Notification.objects.select_related("recipient__profile", "ticket")
@@ -58,6 +58,9 @@ def notification_email_task(self, notification_id: int) -> str:
         return "already sent"
     user = notification.recipient
     if notification.urgency != Notification.Urgency.URGENT:
+        # The preference is read again here: it may have changed while the email waited.
+        if NotificationPreference.objects.email_muted([user.pk]):
+            return "email off"
         later = next_working_instant(user, timezone.now())
         if later is not None:
             raise self.retry(eta=later, countdown=None)
@@ -108,3 +111,8 @@ def chat_post_task(self, event_id: int) -> str:
     if status >= 500:
         raise self.retry(countdown=30 * 2**self.request.retries)
     return f"posted: {status}"
+
+
+# The webhook jobs live beside the webhooks; the worker learns them here (autodiscovery reads
+# this module only).
+from escalation.tasks_webhooks import webhook_deliver_task, webhook_retry_sweep_task  # noqa: E402, F401

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
 out=cogest/static/vendor
-rm -rf "$out" && mkdir -p "$out/bootstrap" "$out/bootstrap-icons/fonts" "$out/htmx"
+rm -rf "$out" && mkdir -p "$out/bootstrap" "$out/bootstrap-icons/fonts" "$out/htmx" "$out/chart.js"
 cp node_modules/bootstrap/dist/css/bootstrap.min.css "$out/bootstrap/"
 cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$out/bootstrap/"
 cp node_modules/bootstrap/LICENSE "$out/bootstrap/LICENSE"
@@ -14,6 +14,9 @@ cp node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2 "$out/bootstrap
 cp node_modules/bootstrap-icons/LICENSE "$out/bootstrap-icons/LICENSE"
 cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 cp node_modules/htmx.org/LICENSE "$out/htmx/LICENSE"
+# Chart.js: the UMD build bundles its one dependency (@kurkle/color); the SLA dashboards load it.
+cp node_modules/chart.js/dist/chart.umd.min.js "$out/chart.js/"
+cp node_modules/chart.js/LICENSE.md "$out/chart.js/LICENSE.md"
 # The icon font's CSS also names a .woff fallback; every browser we support reads woff2.
 sed -i -E 's|,url\("fonts/bootstrap-icons\.woff\?[^"]*"\) format\("woff"\)||' "$out/bootstrap-icons/bootstrap-icons.min.css"
 node -e 'const p=require("./package.json");console.log(Object.entries(p.dependencies).map(([k,v])=>k+"@"+v).join("\n"))' > "$out/VERSIONS"

@@ -83,9 +83,7 @@ def seed_policies(world: DemoWorld) -> dict[str, SlaPolicy]:
             for metric, priority, minutes, cal in targets
         }
         policy.targets.exclude(
-            pk__in=[
-                t.pk for t in policy.targets.all() if (t.metric, t.priority) in wanted
-            ]
+            pk__in=[t.pk for t in policy.targets.all() if (t.metric, t.priority) in wanted]
         ).delete()
         for (metric, priority), (minutes, cal) in wanted.items():
             SlaTarget.objects.update_or_create(

@@ -20,6 +20,9 @@ from rest_framework.test import APIClient
 
 from cogest.grants import grant_request
 from cogest.models import AccessGrant, AuditEvent, Engagement, Organization, Team, UserProfile
+from escalation.models import EscalationRule, Notification, Webhook
+from sla.models import FollowUpAction, KpiReview
+from sla.reviews import kpi_review_prepare
 from tickets.models import Attachment, Comment, Ticket
 from tickets.services import (
     attachment_add,
@@ -176,12 +179,17 @@ def _model_of(route: str):
     if "tickets" in route:
         return Ticket
     for word, model in (
+        ("escalation/rules", EscalationRule),
+        ("notifications", Notification),
+        ("reviews/actions", FollowUpAction),
+        ("reviews", KpiReview),
         ("access", AccessGrant),
         ("engagements", Engagement),
         ("teams", Team),
         ("organizations", Organization),
         ("audit", AuditEvent),
         ("users", UserProfile),
+        ("webhooks", Webhook),
     ):
         if word in route:
             return model
@@ -230,8 +238,54 @@ def fillings(route: str, world: World, demo) -> list[tuple[dict, str | None]]:
         + list(AuditEvent.objects.order_by("-id")[:3]),
         UserProfile: list(UserProfile.objects.all()),
         AccessGrant: list(AccessGrant.objects.all()),
+        # One review per engagement (a one-day period), prepared by the service: in and out of
+        # each provider's scope.
+        KpiReview: list(KpiReview.objects.all())
+        or [
+            kpi_review_prepare(engagement=e, period_start=e.starts_on, period_end=e.starts_on)[0]
+            for e in Engagement.objects.all()
+        ],
+        FollowUpAction: list(FollowUpAction.objects.all()),
+        EscalationRule: list(EscalationRule.objects.all())
+        or [EscalationRule.objects.create(name="Leak", trigger="created", notify=["assignee"])],
+        # Marta's notification about the internal ticket: nobody else's to read or mark.
+        Notification: list(Notification.objects.all())
+        or [
+            Notification.objects.create(
+                recipient=demo.users["marta"],
+                ticket=world.tickets["internal"],
+                kind="escalation.created",
+                title=world.markers["nw_title"],
+                occasion="leak-matrix",
+            )
+        ],
+        Webhook: list(Webhook.objects.all()) or _webhooks_with_deliveries(),
     }[model]
     return [({names[0]: obj.pk, **extra}, None) for obj in objects]
+
+
+def _webhooks_with_deliveries() -> list[Webhook]:
+    """A webhook per organization, with a delivery for each comment of the world as that
+    organization reads it (the real fan-out): the delivery logs are in the matrix too."""
+    from escalation.webhooks import webhook_fan_out
+    from tickets.events import CommentAdded
+
+    hooks = [
+        Webhook.objects.create(
+            organization=org,
+            name=f"{org.slug} hook",
+            url="https://93.184.216.34/",
+            events=["comment.added"],
+        )
+        for org in Organization.objects.all()
+    ]
+    for c in Comment.objects.all():
+        event = CommentAdded(
+            ticket_id=c.ticket_id, actor_id=c.author_id, comment_id=c.pk,
+            visibility=c.visibility, author_organization_id=c.author_organization_id,
+        )  # fmt: skip
+        webhook_fan_out(event=event, webhook_ids=[h.pk for h in hooks])
+    return hooks
 
 
 def _path(route: str, values: dict) -> str:

@@ -11,6 +11,9 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -158,15 +161,153 @@ class DateTimeBoundFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 
 
+# --- SLA clocks -----------------------------------------------------------------------------------
+# Clocks belong to the SLA app, which adds ``ticket.clocks``; tickets/ never imports sla/. Every
+# condition is a subquery over the clocks the user may read (``restrict``): a ticket never matches
+# because of a clock the user cannot see (another party's OLA or UC), and is listed once however
+# many of its clocks match.
+
+SLA_STATES = [
+    ("at_risk", _("At risk")),
+    ("breached", _("Breached")),
+    ("running", _("Running")),
+    ("paused", _("Paused")),
+]
+SLA_CONDITIONS = {
+    # Past its warning, still counting, target not yet missed.
+    "at_risk": Q(
+        stopped_at__isnull=True,
+        paused_at__isnull=True,
+        state="running",
+        warned_at__isnull=False,
+        breached_at__isnull=True,
+    ),
+    # Missed its target, open or stopped.
+    "breached": Q(breached_at__isnull=False) | Q(state="breached"),
+    "running": Q(stopped_at__isnull=True, paused_at__isnull=True, state="running"),
+    "paused": Q(stopped_at__isnull=True, state="paused"),
+}
+SLA_DUE_ORDERING = "sla_due"
+
+
+def _visible_clocks(user) -> QuerySet | None:
+    """The SLA clocks ``user`` may read; ``None`` while no app provides ``ticket.clocks``."""
+    try:
+        relation = Ticket._meta.get_field("clocks")
+    except FieldDoesNotExist:
+        return None
+    return relation.related_model._default_manager.restrict(user, "view")
+
+
+def filter_by_sla(
+    queryset: QuerySet, *, user, states=(), due_before: dt.datetime | None = None
+) -> QuerySet:
+    """Tickets with a clock ``user`` may read that is in one of ``states`` (``SLA_STATES``)
+    and, with ``due_before``, open and due before that instant (overdue ones included)."""
+    if not states and due_before is None:
+        return queryset
+    clocks = _visible_clocks(user)
+    if clocks is None:
+        return queryset.none()
+    if states:
+        rule = Q(pk__in=[])
+        for state in states:
+            rule |= SLA_CONDITIONS[state]
+        clocks = clocks.filter(rule)
+    if due_before is not None:
+        clocks = clocks.filter(stopped_at__isnull=True, due_at__lt=due_before)
+    return queryset.filter(pk__in=clocks.values("ticket_id"))
+
+
+def with_sla_due(queryset: QuerySet, *, user) -> QuerySet:
+    """Tickets annotated with ``sla_due``: the next due instant of their open clocks ``user``
+    may read (a ``MIN`` subquery, not a join); ``None`` without one."""
+    clocks = _visible_clocks(user)
+    if clocks is None:
+        return queryset.annotate(**{SLA_DUE_ORDERING: Value(None, DateTimeField())})
+    next_due = (
+        clocks.filter(ticket_id=OuterRef("pk"), stopped_at__isnull=True, due_at__isnull=False)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return queryset.annotate(**{SLA_DUE_ORDERING: Subquery(next_due)})
+
+
+def sla_due_order(*, descending: bool = False) -> OrderBy:
+    """The soonest (or most overdue) due first, or last when descending; tickets without a due
+    clock last either way."""
+    key = F(SLA_DUE_ORDERING)
+    return key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
+
+
+def order_by_sla_due(queryset: QuerySet, *, user, descending: bool = False) -> QuerySet:
+    """Tickets by the next due instant of their open clocks ``user`` may read (see
+    ``with_sla_due``), the id breaking ties."""
+    return with_sla_due(queryset, user=user).order_by(
+        sla_due_order(descending=descending), "-id" if descending else "id"
+    )
+
+
+SLA_HELP = _(
+    "Tickets with an SLA clock you may see in one of these states: at_risk (counting, past its "
+    "warning threshold, not breached), breached (missed its target, open or stopped), running "
+    "(counting now), paused (on hold). Several values: any of them."
+)
+SLA_DUE_BEFORE_HELP = _(
+    "Tickets with an open SLA clock you may see due before this ISO date or date-time (overdue "
+    "clocks included); with sla, one clock must match both."
+)
+
+
+# The schema of a filter declared with ``extend_schema_field`` takes its description from there.
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": [key for key, _l in SLA_STATES]},
+        "description": SLA_HELP,
+    }
+)
+class SlaStateFilter(django_filters.Filter):
+    """One or more SLA states (``SLA_STATES``). Parsed here, applied together with
+    ``sla_due_before`` by ``TicketFilterSet.filter_queryset``: both describe the same clock."""
+
+    field_class = LimitedMultipleChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", SLA_STATES)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "description": SLA_DUE_BEFORE_HELP})
+class SlaDueBeforeFilter(DateTimeBoundFilter):
+    """An instant; applied with ``sla`` by ``TicketFilterSet.filter_queryset``."""
+
+    def filter(self, qs, value):
+        return qs
+
+
 class TicketOrderingFilter(django_filters.OrderingFilter):
-    """Ordering with the id as tie-breaker, so pages never repeat or skip a ticket."""
+    """Ordering with the id as tie-breaker, so pages never repeat or skip a ticket; ``sla_due``
+    orders by the next SLA due instant (see ``with_sla_due``)."""
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value if param]
-        last = ordering[-1].lstrip("-") if ordering else ""
-        if last not in ("id", "number"):
+        ordering = []
+        for param in value:
+            if not param:
+                continue
+            key = self.get_ordering_value(param)
+            if key.lstrip("-") == SLA_DUE_ORDERING:
+                qs = with_sla_due(qs, user=getattr(self.parent.request, "user", None))
+                ordering.append(sla_due_order(descending=key.startswith("-")))
+            else:
+                ordering.append(key)
+        last = ordering[-1] if ordering else ""
+        if not (isinstance(last, str) and last.lstrip("-") in ("id", "number")):
             ordering.append("-id")
         return qs.order_by(*ordering)
 
@@ -213,14 +354,29 @@ class TicketFilterSet(django_filters.FilterSet):
     unassigned = StrictBooleanFilter(
         field_name="assignee", lookup_expr="isnull", help_text=_("true: tickets with no assignee.")
     )
+    sla = SlaStateFilter(help_text=SLA_HELP)
+    sla_due_before = SlaDueBeforeFilter(help_text=SLA_DUE_BEFORE_HELP)
     ordering = TicketOrderingFilter(
-        fields=("created_at", "updated_at", "priority", "number", "status"),
-        help_text=_("created_at, updated_at, priority, number or status; '-' for descending."),
+        fields=("created_at", "updated_at", "priority", "number", "status", "sla_due"),
+        help_text=_(
+            "created_at, updated_at, priority, number, status or sla_due (the next due instant "
+            "of the ticket's open SLA clocks, tickets without one last); '-' for descending."
+        ),
     )
 
     class Meta:
         model = Ticket
         fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        return filter_by_sla(
+            queryset,
+            user=getattr(self.request, "user", None),
+            states=data.get("sla") or (),
+            due_before=data.get("sla_due_before"),
+        )
 
     def filter_ci(self, queryset, name, value):
         if not value:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.apps import apps
 from django.db.models import Q
 
@@ -36,7 +38,7 @@ class TicketQuerySet(RestrictedQuerySet):
             | Q(pk__in=AccessGrant.objects.for_viewer(viewer, self.model))
             | Q(team_id__in=AccessGrant.objects.for_viewer(viewer, Team))
         )
-        for scope in managed_scopes(org):
+        for scope in _managed_scopes_for(viewer):
             rule |= scope
         return rule
 
@@ -65,6 +67,18 @@ def _vendor() -> str:
     from django.db import connection
 
     return connection.vendor
+
+
+def _managed_scopes_for(viewer: Viewer) -> list[Q]:
+    """``managed_scopes`` read once per request (the user object's life): the ticket rule is
+    built again by every nested ``restrict`` (clocks, comments, attachments of visible
+    tickets), and each would read the engagements again."""
+    cached = getattr(viewer.user, "_cogest_managed_scopes", None)
+    if cached is None or cached[0] != viewer.organization_id:
+        cached = (viewer.organization_id, managed_scopes(viewer.organization_id))
+        with contextlib.suppress(AttributeError):
+            viewer.user._cogest_managed_scopes = cached
+    return cached[1]
 
 
 def managed_scopes(organization_id: int) -> list[Q]:

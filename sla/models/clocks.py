@@ -120,6 +120,17 @@ class Clock(models.Model):
             models.Index(fields=["ticket", "target"], name="clock_ticket_target_idx"),
             models.Index(fields=["party", "started_at"], name="clock_party_started_idx"),
             models.Index(fields=["state", "due_at"], name="clock_state_due_idx"),
+            # Dashboards count clocks by the period their outcome became known.
+            models.Index(
+                fields=["stopped_at"],
+                name="clock_stopped_idx",
+                condition=Q(stopped_at__isnull=False),
+            ),
+            models.Index(
+                fields=["breached_at"],
+                name="clock_breached_idx",
+                condition=Q(breached_at__isnull=False),
+            ),
         ]
         constraints = [
             # One open clock per ticket, target and party at a time.

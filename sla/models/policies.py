@@ -144,9 +144,7 @@ class SlaTarget(models.Model):
         blank=True,
         help_text=_("Empty: every priority the policy covers."),
     )
-    minutes = models.PositiveIntegerField(
-        _("business minutes"), validators=[MinValueValidator(1)]
-    )
+    minutes = models.PositiveIntegerField(_("business minutes"), validators=[MinValueValidator(1)])
     calendar = models.ForeignKey(
         "cogest.BusinessCalendar",
         on_delete=models.PROTECT,
@@ -164,8 +162,13 @@ class SlaTarget(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["policy", "metric", "priority"],
+                condition=Q(priority__isnull=False),
                 name="sla_target_unique",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["policy", "metric"],
+                condition=Q(priority__isnull=True),
+                name="sla_target_unique_any_priority",
             ),
         ]
 

@@ -100,9 +100,11 @@ def test_the_command_reports_and_fails_on_a_difference(lived, capsys):
         call_command("sla_replay", "--ticket", str(lived.pk))
     assert "0 differences" in capsys.readouterr().out
     Clock.objects.filter(ticket=lived, target="response").update(stop_reason="edited")
-    with time_machine.travel(madrid(2026, 12, 4, 13, 0), tick=False):
-        with pytest.raises(SystemExit) as exit_:
-            call_command("sla_replay")
+    with (
+        time_machine.travel(madrid(2026, 12, 4, 13, 0), tick=False),
+        pytest.raises(SystemExit) as exit_,
+    ):
+        call_command("sla_replay")
     assert exit_.value.code == 1
     assert "stop_reason" in capsys.readouterr().out
 

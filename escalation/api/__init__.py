@@ -1,0 +1,1 @@
+"""REST API of the escalation app (SPEC 5)."""
