@@ -96,7 +96,9 @@ def main() -> int:
         none_due.append((time.perf_counter() - began) * 1000)
 
     due_ids = list(
-        Clock.objects.filter(pause_reason="bench filler", warned_at__isnull=True)
+        Clock.objects.filter(
+            pause_reason="bench filler", warned_at__isnull=True, stopped_at__isnull=True
+        )
         .order_by("id")
         .values_list("id", flat=True)[: args.due]
     )

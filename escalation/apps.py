@@ -20,8 +20,7 @@ class EscalationConfig(AppConfig):
         services.connect_cache_invalidation()
         subscribe(events.TicketCreated, services.on_ticket_created)
         subscribe(events.TicketStatusChanged, services.on_status_changed)
-        subscribe(SlaWarning, services.on_sla_warning)
-        subscribe(SlaBreached, services.on_sla_breached)
+        # SLA warnings and breaches: read from their notices by the escalation sweep.
         # Generic outbound webhooks: each organization hears what it may see (escalation.webhooks).
         webhooks.connect_cache_invalidation()
         for event_type in (

@@ -25,7 +25,7 @@ from cogest.models import Engagement, Organization, Team, UserProfile
 from cogest.services import audit_record, engagement_activate_shadow
 from cogest.versioned import VersionedValue
 from escalation.models import EscalationEvent, EscalationRule
-from escalation.models.rules import NotifyRole, Trigger
+from escalation.models.rules import SLA_TRIGGERS, NotifyRole, Trigger
 from escalation.notify import notify_people
 from tickets.choices import OPEN_STATUSES
 from tickets.models import Handoff, Ticket, TicketHolding
@@ -350,14 +350,6 @@ def on_status_changed(event) -> None:
         _safely(Trigger.REOPENED, event.ticket_id, f"reopened:{count.first() or 0}")
 
 
-def on_sla_warning(event) -> None:
-    _safely(Trigger.SLA_WARNING, event.ticket_id, f"sla_warning:{event.clock_id}")
-
-
-def on_sla_breached(event) -> None:
-    _safely(Trigger.SLA_BREACHED, event.ticket_id, f"sla_breached:{event.clock_id}")
-
-
 def _safely(trigger: str, ticket_id: int, key: str) -> None:
     """Event triggers never fail the change that caused them."""
     try:
@@ -399,7 +391,8 @@ def timed_candidates(rule: EscalationRule, *, since: dt.datetime, until: dt.date
 
 def sweep(*, now: dt.datetime | None = None, first_look: dt.timedelta = dt.timedelta(days=1)):
     """Fire the timed rules whose waiting time ran out since the last sweep (each rule keeps the
-    instant it has looked up to; a new rule looks back ``first_look``). Returns the firings."""
+    instant it has looked up to; a new rule looks back ``first_look``), and the SLA rules on the
+    warnings and breaches recorded since their last look. Returns the firings."""
     now = now or timezone.now()
     fired = []
     for rule in EscalationRule.objects.active().filter(trigger__in=[t.value for t in _TIMED]):
@@ -417,7 +410,38 @@ def sweep(*, now: dt.datetime | None = None, first_look: dt.timedelta = dt.timed
             for ticket_id, key in timed_candidates(locked, since=since, until=now):
                 fired.extend(_fire_timed(locked, ticket_id, key, now))
             EscalationRule.objects.filter(pk=locked.pk).update(swept_until=now)
+    for rule in EscalationRule.objects.active().filter(trigger__in=[t.value for t in SLA_TRIGGERS]):
+        fired.extend(_sla_notices(rule, now))
     return fired
+
+
+def _sla_notices(rule: EscalationRule, now, batch: int = 1000) -> list[Firing]:
+    """The SLA warnings or breaches recorded since the rule last looked, in batches: the SLA
+    sweep only records and publishes them, so it stays fast however many are due at once."""
+    from sla.models import SlaNotice
+
+    kind = "warning" if rule.trigger == Trigger.SLA_WARNING else "breached"
+    fired = []
+    while True:
+        with transaction.atomic():
+            locked = (
+                EscalationRule.objects.select_for_update(skip_locked=True)
+                .filter(pk=rule.pk)
+                .first()
+            )
+            if locked is None:
+                return fired
+            notices = list(
+                SlaNotice.objects.filter(pk__gt=locked.notices_after, kind=kind)
+                .order_by("pk")
+                .values_list("pk", "ticket_id", "clock_id")[:batch]
+            )
+            for _pk, ticket_id, clock_id in notices:
+                fired.extend(_fire_timed(locked, ticket_id, f"{rule.trigger}:{clock_id}", now))
+            if notices:
+                EscalationRule.objects.filter(pk=locked.pk).update(notices_after=notices[-1][0])
+        if len(notices) < batch:
+            return fired
 
 
 _TIMED = (Trigger.UNASSIGNED_FOR, Trigger.NO_UPDATE_FOR, Trigger.HANDOFF_NOT_ACCEPTED)

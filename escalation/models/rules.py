@@ -28,6 +28,8 @@ class Trigger(models.TextChoices):
 
 # Triggers that fire when time passes (the sweep) and need a number of minutes.
 TIMED_TRIGGERS = (Trigger.UNASSIGNED_FOR, Trigger.NO_UPDATE_FOR, Trigger.HANDOFF_NOT_ACCEPTED)
+# Triggers read from the SLA notices by the same sweep (not inside the SLA sweep: it stays fast).
+SLA_TRIGGERS = (Trigger.SLA_WARNING, Trigger.SLA_BREACHED)
 
 
 class NotifyRole(models.TextChoices):
@@ -136,6 +138,8 @@ class EscalationRule(models.Model):
     )
     # The timed triggers' sweep has looked at every occasion that came before this instant.
     swept_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # The SLA triggers' sweep has looked at every SLA notice (warning, breach) up to this id.
+    notices_after = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,6 +155,16 @@ class EscalationRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.trigger in SLA_TRIGGERS and not self.notices_after:
+            # A new rule acts on what happens from now on, not on past breaches.
+            from sla.models import SlaNotice
+
+            self.notices_after = (
+                SlaNotice.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            )
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors: dict[str, list] = {}

@@ -144,13 +144,28 @@ def test_sla_warning_and_breach_fire_their_rules(demo, users):
     with time_machine.travel(madrid(2026, 11, 30, 9, 0), tick=False):
         ticket = incident(users, impact="high", urgency="high")
     sla_sweep(now=madrid(2026, 11, 30, 9, 12))
+    # The SLA sweep records and publishes; escalation reads the new notices in its own sweep.
+    assert not EscalationEvent.objects.filter(ticket=ticket).exists()
+    sweep(now=madrid(2026, 11, 30, 9, 12))
     keys = set(EscalationEvent.objects.filter(ticket=ticket).values_list("trigger", flat=True))
     assert keys == {"sla_warning"}
     sla_sweep(now=madrid(2026, 11, 30, 9, 16))
+    sweep(now=madrid(2026, 11, 30, 9, 16))
     events = EscalationEvent.objects.filter(ticket=ticket, trigger="sla_breached")
     assert events.count() == 1  # the response clock only (the others are not due)
     sla_sweep(now=madrid(2026, 11, 30, 9, 16))
+    sweep(now=madrid(2026, 11, 30, 9, 17))
     assert events.count() == 1
+
+
+def test_a_new_sla_rule_ignores_past_breaches(demo, users):
+    seed_policies(demo)
+    with time_machine.travel(madrid(2026, 11, 30, 9, 0), tick=False):
+        ticket = incident(users, impact="high", urgency="high")
+    sla_sweep(now=madrid(2026, 11, 30, 9, 16))
+    rule("breach", trigger="sla_breached", notify=["internal_managers"])
+    sweep(now=madrid(2026, 11, 30, 9, 17))
+    assert not EscalationEvent.objects.filter(ticket=ticket).exists()
 
 
 def test_unassigned_for_fires_once_when_the_wait_runs_out(demo, users):
@@ -261,6 +276,7 @@ def test_the_timeline_shows_escalations_and_breaches_to_whom_it_may(demo, users)
             summary="Core switch",
         )  # fmt: skip
     sla_sweep(now=madrid(2026, 11, 30, 14, 0))
+    sweep(now=madrid(2026, 11, 30, 14, 0))
 
     def texts(user):
         entries = describe_timeline(ticket_timeline(ticket=ticket, user=user), user=user)
