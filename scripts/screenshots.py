@@ -120,10 +120,41 @@ def main(argv: list[str] | None = None) -> int:
             if governance.count():  # what a manager's home adds: show it, not the top again
                 governance.scroll_into_view_if_needed()
             shoot(page, out, "home-manager-marta.png")
+            page.goto(f"{base}/sla/")
+            page.wait_for_timeout(800)  # the charts draw
+            shoot(page, out, "sla-dashboard-marta.png")
+            page.goto(f"{base}/sla/reviews/")
+            reviews = page.locator("main a[href*='/sla/reviews/']")
+            if reviews.count():
+                reviews.first.click()
+                shoot(page, out, "kpi-review-marta.png")
+            page.goto(f"{base}/escalation/rules/")
+            shoot(page, out, "escalation-rules-marta.png")
+            page.goto(f"{base}/escalation/")
+            shoot(page, out, "escalation-matrix-marta.png")
+            page.goto(f"{base}/notifications/")
+            shoot(page, out, "notifications-marta.png")
+
+        with as_user("ana") as page:
+            page.goto(f"{base}/tickets/?sla=breached")
+            shoot(page, out, "tickets-sla-breached-ana.png")
+            first = page.locator("[data-testid=ticket-row] a, table tbody tr a").first
+            if first.count():
+                first.click()
+                page.wait_for_load_state("networkidle")
+                page.goto(page.url.rstrip("/") + "/sla/")
+                shoot(page, out, "ticket-clocks-explained-ana.png")
 
         with as_user("pablo") as page:
             page.goto(f"{base}/partner/")
             shoot(page, out, "partner-home-pablo.png")
+            page.goto(f"{base}/partner/escalation/")
+            shoot(page, out, "partner-escalation-pablo.png")
+
+        with as_user("lucia") as page:
+            page.goto(f"{base}/partner/kpis/")
+            page.wait_for_timeout(800)
+            shoot(page, out, "partner-kpis-lucia.png")
 
         browser.close()
     return 0

@@ -2,7 +2,8 @@
 
 Seeded before the demo tickets are played (``seed_demo`` runs ``sla`` before ``tickets``), so the
 tickets' clocks start, pause, breach and stop along their stories; ``finish`` runs the sweep once
-the stories are played, which records the warnings and breaches that are due by now.
+the stories are played, which records the warnings and breaches that are due by now, and
+prepares the engagements' KPI reviews of their last finished period.
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ def seed(world: DemoWorld | None = None) -> DemoWorld:
 
 
 def finish(world: DemoWorld) -> None:
-    """After the tickets: record the warnings and breaches due by now."""
+    """After the tickets: record the warnings and breaches due by now, and prepare each
+    engagement's KPI review of its last finished period (what the monthly job does)."""
+    from sla.reviews import kpi_reviews_prepare_due
     from sla.services import sweep
 
     sweep()
+    kpi_reviews_prepare_due()
