@@ -157,9 +157,8 @@ class ShadowStatus:
 
 
 def shadow_status(*, engagement: Engagement, now: dt.datetime | None = None) -> ShadowStatus:
-    """The activation causes that hold now: manual, absence of the covered team, out of hours.
-
-    The backlog cause joins when tickets exist (the escalation app owns activation).
+    """The activation causes that hold now: manual, absence of the covered team, out of hours,
+    and the backlog as the escalation sweep last counted it (it owns the count).
     """
     now = now or timezone.now()
     reasons: list[str] = []
@@ -175,6 +174,18 @@ def shadow_status(*, engagement: Engagement, now: dt.datetime | None = None) -> 
             and not calendar_is_working_time(team.calendar, now)
         ):
             reasons.append(str(_("outside %(team)s's working hours") % {"team": team}))
+        if (
+            not reasons
+            and engagement.shadow_backlog_threshold is not None
+            and engagement.shadow_active
+        ):
+            # The backlog is counted by the escalation sweep, which keeps ``shadow_active``.
+            reasons.append(
+                str(
+                    _("backlog of %(team)s over %(n)s tickets")
+                    % {"team": team, "n": engagement.shadow_backlog_threshold}
+                )
+            )
     return ShadowStatus(engagement=engagement, reasons=reasons)
 
 

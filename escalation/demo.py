@@ -1,7 +1,7 @@
-"""The demo world of SPEC 6, escalation part: the escalation rules of SPEC 6, the shadow
-engagement's automatic causes (absence, out of hours, backlog over 20) with an absence of the
-Service Desk, and — once everything is seeded — the sweeps, so the demo tickets' timelines show
-escalations."""
+"""The demo world of SPEC 6, escalation part: the escalation rules of SPEC 6 (before the demo
+tickets, so their stories fire them), then — once everything is seeded — the shadow engagement's
+automatic causes (absence, out of hours, backlog over 20) with an absence of the Service Desk,
+and the sweeps, so the demo tickets' timelines show escalations."""
 
 from __future__ import annotations
 
@@ -72,9 +72,16 @@ def seed_rules() -> list[EscalationRule]:
 
 
 def seed(world: DemoWorld | None = None) -> DemoWorld:
+    """The rules, before the demo tickets are played (``seed_demo`` runs ``escalation`` before
+    ``tickets``): a P1 story fires the "created" rule as it happens."""
     if world is None or not world.users:
         world = seed_core(world)
     seed_rules()
+    return world
+
+
+def _shadow_causes(world: DemoWorld) -> None:
+    """After the stories (they route as told): the shadow engagement's automatic causes."""
     shadow = world.engagements["shadow"]
     shadow.shadow_on_absence = True
     shadow.shadow_out_of_hours = True
@@ -96,13 +103,14 @@ def seed(world: DemoWorld | None = None) -> DemoWorld:
             "created_by": world.users["marta"],
         },
     )
-    return world
 
 
 def finish(world: DemoWorld) -> None:
-    """The timed triggers over the demo tickets, and the shadow engagement's state."""
+    """The shadow causes, then the sweeps: the timed triggers and the SLA breaches of the demo
+    tickets escalate, and the shadow engagement's state is recorded."""
     from escalation.services import sweep
     from escalation.shadow import record_transitions
 
+    _shadow_causes(world)
     record_transitions()
     sweep()

@@ -109,3 +109,18 @@ def test_each_switch_is_logged_and_told_to_both_owners(shadow, users):
     told = Notification.objects.filter(kind__startswith="engagement.shadow")
     assert {n.recipient.username for n in told} == {"marta", "sam"}
     assert told.count() == 4
+
+
+def test_the_home_banner_shows_a_backlog_activation(shadow, users):
+    from cogest.selectors import shadow_status
+
+    shadow.shadow_backlog_threshold = 2
+    shadow.save()
+    with time_machine.travel(MONDAY_10, tick=False):
+        for _ in range(3):
+            new_ticket(users)
+        assert not shadow_status(engagement=shadow, now=MONDAY_10).active
+        record_transitions(MONDAY_10)
+    shadow.refresh_from_db()
+    status = shadow_status(engagement=shadow, now=MONDAY_10)
+    assert status.active and "backlog" in status.reasons[0]

@@ -5,10 +5,11 @@ from django.core.management.base import BaseCommand
 
 from cogest.context import acting
 
-# Layer order (STYLE.md): each app's demo.py may use what the apps to its left seeded. ``sla``
-# seeds its policies before ``tickets`` plays the demo stories (only configuration, which needs
-# nothing of tickets), so the stories' clocks run; its ``finish`` runs once every app has seeded.
-DEMO_APPS = ["cogest", "cmdb", "sla", "tickets", "escalation"]
+# Layer order (STYLE.md): each app's demo.py may use what the apps to its left seeded. ``sla`` and
+# ``escalation`` seed their configuration (policies, rules) before ``tickets`` plays the demo
+# stories — it needs nothing of tickets —, so the stories' clocks run and their rules fire; each
+# app's ``finish`` runs once every app has seeded.
+DEMO_APPS = ["cogest", "cmdb", "sla", "escalation", "tickets"]
 
 
 class Command(BaseCommand):
