@@ -42,6 +42,11 @@ RULES = [
         "reassign_level": "L2",
     },
     {
+        "name": "Reopened: tell the team lead and the assignee",
+        "trigger": Trigger.REOPENED,
+        "notify": [NotifyRole.TEAM_LEAD, NotifyRole.ASSIGNEE],
+    },
+    {
         "name": "Handoff not accepted within 30 min: tell the provider manager",
         "trigger": Trigger.HANDOFF_NOT_ACCEPTED,
         "minutes": 30,

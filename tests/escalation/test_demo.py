@@ -19,6 +19,10 @@ def test_the_escalation_demo_world(db):
     assert set(rules["sla_breached"].notify) == {"internal_managers", "provider_managers"}
     assert rules["unassigned_for"].minutes == 30 and rules["unassigned_for"].reassign_level == "L2"
     assert rules["handoff_not_accepted"].notify == ["provider_managers"]
+    assert set(rules["reopened"].notify) == {"team_lead", "assignee"}
+    # The demo stories fired rules as they happened (a P1 created) and the sweeps after them.
+    fired = set(EscalationEvent.objects.values_list("trigger", flat=True))
+    assert {"created", "sla_warning", "sla_breached"} <= fired
     for rule in rules.values():
         rule.full_clean()
     shadow = Engagement.objects.get(model="shadow")
@@ -30,5 +34,5 @@ def test_the_escalation_demo_world(db):
     assert Notification.objects.filter(recipient__username="marta").exists()
     fired = EscalationEvent.objects.count()
     call_command("seed_demo", stdout=StringIO())  # idempotent: nothing fires twice
-    assert EscalationRule.objects.count() == 5
+    assert EscalationRule.objects.count() == 6
     assert EscalationEvent.objects.count() == fired
