@@ -404,7 +404,7 @@ class FieldsForm(VersionedForm):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Level.choices)
 
 
-class HandoffForm(StyledForm):
+class HandoffForm(VersionedForm):
     team = forms.ChoiceField(label=_("Hand off to"))
     summary = forms.CharField(
         label=_("Summary for the receiving team"),

@@ -489,6 +489,27 @@ def test_a_stale_version_is_refused_with_a_reload_message(as_user, working_ticke
     assert working_ticket.impact == "medium"
 
 
+def test_a_stale_handoff_from_the_page_is_refused_and_nothing_is_handed(as_user, working_ticket):
+    from cogest.models import Team
+    from tickets.models import Handoff
+
+    stale = working_ticket.version
+    ticket_transition(
+        ticket=working_ticket, by=working_ticket.assignee, to="pending", pending_reason="requester"
+    )
+    team = Team.objects.get(name="Acme Networks")
+    data = {"handoff-team": team.pk, "handoff-summary": "Core switch", "handoff-version": stale}
+    response = as_user("ana").post(f"/tickets/{working_ticket.number}/handoff/", data)
+    assert response.status_code == 400
+    assert "changed by someone else" in html(response)
+    assert not Handoff.objects.filter(ticket=working_ticket).exists()
+    working_ticket.refresh_from_db()
+    data["handoff-version"] = working_ticket.version
+    response = as_user("ana").post(f"/tickets/{working_ticket.number}/handoff/", data)
+    assert response.status_code == 302
+    assert Handoff.objects.filter(ticket=working_ticket, to_team=team).exists()
+
+
 def test_impact_and_urgency_edit_recomputes_priority(as_user, new_ticket):
     ticket = new_ticket(impact="low", urgency="low")
     response = as_user("ana").post(

@@ -50,11 +50,18 @@ def _clean_checklist(checklist) -> dict:
 
 @transaction.atomic
 def ticket_handoff(
-    *, ticket: Ticket | int, by, team: Team, summary: str, checklist=None
+    *,
+    ticket: Ticket | int,
+    by,
+    team: Team,
+    summary: str,
+    checklist=None,
+    expected_version: int | None = None,
 ) -> Handoff:
     """Hand a ticket to another organization's team (SPEC 2.2). The team holds it at once (so
-    it can read it), waiting for its acceptance; a rejection sends it back."""
-    ticket = lock_ticket(ticket=ticket, by=by)
+    it can read it), waiting for its acceptance; a rejection sends it back. With
+    ``expected_version``, a ticket changed since it was read is refused (``StaleVersion``)."""
+    ticket = lock_ticket(ticket=ticket, by=by, expected_version=expected_version)
     if not ticket.is_open:
         raise ValidationError({"status": [_("Only open tickets can be handed off.")]})
     summary = (summary or "").strip()

@@ -261,7 +261,12 @@ class HandoffView(TicketActionView):
         return HandoffForm(self.request.POST, prefix=self.prefix, teams=teams)
 
     def perform(self, ticket, form) -> str:
-        handoff = ticket_handoff(ticket=ticket, by=self.request.user, **form.service_kwargs())
+        handoff = ticket_handoff(
+            ticket=ticket,
+            by=self.request.user,
+            expected_version=_version(form),
+            **form.service_kwargs(),
+        )
         return _("Handed off to %(team)s; waiting for them to accept.") % {
             "team": handoff.to_team.name
         }

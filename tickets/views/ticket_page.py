@@ -160,7 +160,8 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
             prefix="fields",
             initial={**version, "impact": ticket.impact, "urgency": ticket.urgency},
         ),
-        "handoff_form": forms.get("handoff") or HandoffForm(prefix="handoff", teams=other_org),
+        "handoff_form": forms.get("handoff")
+        or HandoffForm(prefix="handoff", teams=other_org, initial=version),
         "handoff_open": "handoff" in forms,
         "pending_handoff": pending,
         "can_answer": must_answer,
