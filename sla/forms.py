@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sla import metrics
 
@@ -161,7 +162,7 @@ class ReviewMeetingForm(InvalidMarksMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     minutes = forms.CharField(
-        label=_("Minutes"),
+        label=pgettext_lazy("record of a meeting", "Minutes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Markdown."),

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cogest.querysets import RestrictedQuerySet, Viewer
 
@@ -112,7 +113,9 @@ class ReviewMeeting(models.Model):
         blank=True,
         verbose_name=_("attendees"),
     )
-    minutes = models.TextField(_("minutes"), blank=True, help_text=_("Markdown."))
+    minutes = models.TextField(
+        pgettext_lazy("record of a meeting", "minutes"), blank=True, help_text=_("Markdown.")
+    )
     decisions = models.TextField(_("decisions"), blank=True, help_text=_("Markdown."))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
