@@ -11,7 +11,6 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
@@ -23,6 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 from cogest.choices import FunctionalArea, SupportLevel
 from tickets.choices import Status, TicketType
 from tickets.models import Ticket
+from tickets.selectors import visible_clocks
 
 MAX_ID = 2**63 - 1  # the largest primary key a database holds: a larger id matches nothing
 MAX_VALUES = 100  # values per parameter: a longer list is an error, not a slow query
@@ -190,15 +190,6 @@ SLA_CONDITIONS = {
 SLA_DUE_ORDERING = "sla_due"
 
 
-def _visible_clocks(user) -> QuerySet | None:
-    """The SLA clocks ``user`` may read; ``None`` while no app provides ``ticket.clocks``."""
-    try:
-        relation = Ticket._meta.get_field("clocks")
-    except FieldDoesNotExist:
-        return None
-    return relation.related_model._default_manager.restrict(user, "view")
-
-
 def filter_by_sla(
     queryset: QuerySet, *, user, states=(), due_before: dt.datetime | None = None
 ) -> QuerySet:
@@ -206,7 +197,7 @@ def filter_by_sla(
     and, with ``due_before``, open and due before that instant (overdue ones included)."""
     if not states and due_before is None:
         return queryset
-    clocks = _visible_clocks(user)
+    clocks = visible_clocks(user)
     if clocks is None:
         return queryset.none()
     if states:
@@ -222,7 +213,7 @@ def filter_by_sla(
 def with_sla_due(queryset: QuerySet, *, user) -> QuerySet:
     """Tickets annotated with ``sla_due``: the next due instant of their open clocks ``user``
     may read (a ``MIN`` subquery, not a join); ``None`` without one."""
-    clocks = _visible_clocks(user)
+    clocks = visible_clocks(user)
     if clocks is None:
         return queryset.annotate(**{SLA_DUE_ORDERING: Value(None, DateTimeField())})
     next_due = (

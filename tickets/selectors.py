@@ -62,19 +62,33 @@ def ticket_detail_rows(tickets: QuerySet[Ticket], columns: tuple[str, ...], *, u
 CLOCK_FIELDS = ("target", "kind", "party_id", "state", "due_at")
 
 
-def _clocks(user):
-    """The ticket's SLA clocks as ``{target, kind, party_id, state, due_at}`` objects, as far as
-    ``user`` may read them (``Value([])`` while no app provides ``ticket.clocks``)."""
+def visible_clocks(user) -> QuerySet | None:
+    """The SLA clocks ``user`` may read (``ticket.clocks``, a reverse relation the SLA app adds,
+    through its ``restrict``); ``None`` while no app provides them. tickets/ never imports sla/:
+    lists, filters, the API and prefetches all reach the clocks through here."""
     try:
         relation = Ticket._meta.get_field("clocks")
     except FieldDoesNotExist:
+        return None
+    return relation.related_model._default_manager.restrict(user, "view")
+
+
+def clock_rows(user, fields: tuple[str, ...]):
+    """Each ticket's clocks ``user`` may read as JSON objects of ``fields``, oldest first, in
+    the tickets' own query (``Value([])`` while no app provides clocks)."""
+    clocks = visible_clocks(user)
+    if clocks is None:
         return Value([], output_field=JSONField())
-    clocks = relation.related_model._default_manager.restrict(user, "view")
     return RowsAsList(
         clocks.filter(ticket_id=OuterRef("pk"))
         .order_by("started_at", "id")
-        .values(value=JsonFields(**{name: name for name in CLOCK_FIELDS}))
+        .values(value=JsonFields(**{name: name for name in fields}))
     )
+
+
+def _clocks(user):
+    """The clocks of the API's ``sla`` field: ``{target, kind, party_id, state, due_at}``."""
+    return clock_rows(user, CLOCK_FIELDS)
 
 
 def _related_ids(relation, column: str) -> RowsAsList:
@@ -247,13 +261,10 @@ def attachment_get_for_user(*, user, pk, ticket=None) -> Attachment:
 
 
 def ticket_clocks_prefetch(*, user) -> Prefetch | None:
-    """The ticket's SLA clocks (``ticket.clocks``, a reverse relation the SLA app adds), as far
-    as ``user`` may read them; ``None`` while no app provides them. tickets/ never imports sla/."""
-    try:
-        relation = Ticket._meta.get_field("clocks")
-    except FieldDoesNotExist:
+    """The ticket's SLA clocks ``user`` may read, prefetched (``None`` without the SLA app)."""
+    clocks = visible_clocks(user)
+    if clocks is None:
         return None
-    clocks = relation.related_model._default_manager.restrict(user, "view")
     return Prefetch("clocks", queryset=clocks.order_by("started_at", "id"))
 
 
