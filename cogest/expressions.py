@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.db import models
@@ -78,3 +79,12 @@ class JsonFields(models.Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         return self._pairs(compiler, connection, "json_object")
+
+
+def json_instant(value) -> dt.datetime | None:
+    """A date-time read from a ``JsonFields`` object: ISO text with an offset (PostgreSQL) or
+    without one (SQLite stores UTC)."""
+    if value in (None, ""):
+        return None
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)

@@ -127,6 +127,8 @@ def fire(trigger: str, *, ticket_id: int, key: str, at: dt.datetime | None = Non
     if not rules:
         return fired
     ticket = _ticket(ticket_id)
+    if ticket is None:
+        return fired
     for rule in rules:
         if ticket.status not in OPEN_STATUSES or not matches(rule, ticket):
             continue
@@ -139,9 +141,11 @@ def fire(trigger: str, *, ticket_id: int, key: str, at: dt.datetime | None = Non
     return fired
 
 
-def _ticket(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_related("team__organization", "team__lead", "engagement").get(
-        pk=ticket_id
+def _ticket(ticket_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("team__organization", "team__lead", "engagement")
+        .filter(pk=ticket_id)
+        .first()
     )
 
 
@@ -448,11 +452,7 @@ _TIMED = (Trigger.UNASSIGNED_FOR, Trigger.NO_UPDATE_FOR, Trigger.HANDOFF_NOT_ACC
 
 
 def _fire_timed(rule, ticket_id: int, key: str, now) -> list[Firing]:
-    ticket = (
-        Ticket.objects.select_related("team__organization", "engagement")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    ticket = _ticket(ticket_id)
     if ticket is None or ticket.status not in OPEN_STATUSES or not matches(rule, ticket):
         return []
     firing = _fire_one(rule, ticket, trigger=rule.trigger, key=key, at=now)

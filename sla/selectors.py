@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cogest.choices import Weekday
+from cogest.expressions import json_instant
 from cogest.models import BusinessCalendar, Organization
 from sla.attribution import held_by_party, holder_at, running_stretches
 from sla.businesstime import WorkingTime, working_time
@@ -58,7 +59,7 @@ class ClockSummary:
     def from_row(cls, row: dict) -> ClockSummary:
         values = {name: row.get(name) for name in cls.__dataclass_fields__}
         for name in cls.DATETIMES:
-            values[name] = _parse_instant(values[name])
+            values[name] = json_instant(values[name])
         values["elapsed_seconds"] = int(values["elapsed_seconds"] or 0)
         values["target_minutes"] = int(values["target_minutes"] or 0)
         return cls(**values)
@@ -79,15 +80,6 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
-
-
-def _parse_instant(value) -> dt.datetime | None:
-    """An instant from a JSON row: ISO text with an offset (PostgreSQL) or without one
-    (SQLite stores UTC)."""
-    if value in (None, ""):
-        return None
-    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def clock_look(clock, *, now: dt.datetime | None = None) -> str:

@@ -148,14 +148,6 @@ class Clock(models.Model):
     def is_running(self) -> bool:
         return self.stopped_at is None and self.paused_at is None
 
-    @property
-    def is_breached(self) -> bool:
-        return self.breached_at is not None
-
-    @property
-    def outcome(self) -> str:
-        """``met`` or ``breached`` once stopped; the state while open."""
-        return self.state
 
 
 class ClockEvent(models.Model):

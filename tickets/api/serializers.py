@@ -3,8 +3,6 @@ enumerations and lengths. The workflow, routing and visibility rules live in the
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +13,7 @@ from rest_framework import serializers
 
 from cogest.api.base import StrictSerializerMixin
 from cogest.choices import FunctionalArea, SupportLevel
+from cogest.expressions import json_instant
 from cogest.markdown import render_markdown
 from cogest.models import Team
 from cogest.querysets import viewer_for
@@ -276,12 +275,9 @@ def ticket_list_data(rows) -> list[dict]:
 
 def _clock(clock: dict, tz) -> dict:
     """A clock object of a row as ``SlaClockSerializer`` renders it."""
-    due_at = clock["due_at"]
+    due_at = json_instant(clock["due_at"])
     if due_at:
-        parsed = dt.datetime.fromisoformat(due_at)
-        if parsed.tzinfo is None:  # SQLite stores UTC without an offset
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        due_at = _iso(parsed, tz)
+        due_at = _iso(due_at, tz)
     return {
         "target": clock["target"],
         "kind": clock["kind"],
