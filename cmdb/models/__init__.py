@@ -1,9 +1,17 @@
-"""The shared CMDB (SPEC 2.3): CI classes and configuration items.
+"""The shared CMDB (SPEC 2.3, 2.6): classes, items, relations, runbooks, proposals, imports."""
 
-This first cut holds what tickets link to; the CMDB issue adds relations, impact analysis,
-import, runbooks and ownership proposals on top.
-"""
+from .changes import CIChangeProposal, ImportJob
+from .items import CIClass, CIRelation, ConfigurationItem
+from .runbooks import Runbook, RunbookAcknowledgement, RunbookReviewTask, RunbookVersion
 
-from .items import CIClass, ConfigurationItem
-
-__all__ = ["CIClass", "ConfigurationItem"]
+__all__ = [
+    "CIChangeProposal",
+    "CIClass",
+    "CIRelation",
+    "ConfigurationItem",
+    "ImportJob",
+    "Runbook",
+    "RunbookAcknowledgement",
+    "RunbookReviewTask",
+    "RunbookVersion",
+]

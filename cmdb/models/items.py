@@ -1,20 +1,15 @@
-"""CI classes and configuration items."""
+"""CI classes, configuration items and the relations between them (SPEC 2.3)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cogest.querysets import RestrictedQuerySet, Viewer
-
-
-class CIStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    ACTIVE = "active", _("Active")
-    MAINTENANCE = "maintenance", _("Maintenance")
-    RETIRED = "retired", _("Retired")
+from cmdb.choices import CRITICALITY_CHOICES, CIStatus, RelationType
+from cmdb.querysets import CIClassQuerySet, CIRelationQuerySet, ConfigurationItemQuerySet
+from cogest.choices import FunctionalArea
 
 
 class CIClass(models.Model):
@@ -22,12 +17,31 @@ class CIClass(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    attribute_schema = models.JSONField(_("attribute schema"), default=dict, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    attribute_schema = models.JSONField(
+        _("attribute schema"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "A JSON Schema subset: an object with properties (type string, integer, number, "
+            "boolean; enum, minimum, maximum, minLength, maxLength, pattern) and required."
+        ),
+    )
     is_service = models.BooleanField(
         _("business service"),
         default=False,
         help_text=_("Items of this class are business services (shown as affected services)."),
     )
+    functional_area = models.CharField(
+        _("functional area"),
+        max_length=20,
+        choices=FunctionalArea.choices,
+        blank=True,
+        help_text=_("The area its incidents belong to; engagements in that area see its CIs."),
+    )
+    icon = models.CharField(_("icon"), max_length=40, blank=True, help_text=_("Bootstrap icon."))
+
+    objects = CIClassQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -36,18 +50,6 @@ class CIClass(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ConfigurationItemQuerySet(RestrictedQuerySet):
-    def visibility_filter(self, viewer: Viewer, action: str) -> Q | None:
-        """Internal staff read and write the CMDB; a provider reads and writes what its
-        organization manages (the CMDB issue widens reads to engagement scope and to CIs linked
-        to tickets the provider sees)."""
-        if viewer.is_requester:
-            return None
-        if viewer.is_internal:
-            return Q()
-        return Q(managed_by_id=viewer.organization_id)
 
 
 class ConfigurationItem(models.Model):
@@ -63,7 +65,7 @@ class ConfigurationItem(models.Model):
     environment = models.CharField(_("environment"), max_length=40, blank=True)
     site = models.CharField(_("site"), max_length=80, blank=True)
     criticality = models.PositiveSmallIntegerField(
-        _("criticality"), default=3, help_text=_("1 (critical) to 4 (low).")
+        _("criticality"), default=3, choices=CRITICALITY_CHOICES
     )
     owner_team = models.ForeignKey(
         "cogest.Team",
@@ -106,10 +108,15 @@ class ConfigurationItem(models.Model):
     objects = ConfigurationItemQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         verbose_name = _("configuration item")
         verbose_name_plural = _("configuration items")
-        indexes = [models.Index(fields=["managed_by", "name"])]
+        indexes = [
+            models.Index(fields=["managed_by", "name"]),
+            models.Index(fields=["name", "id"], name="ci_name_idx"),
+            models.Index(fields=["ci_class", "name"], name="ci_class_name_idx"),
+            models.Index(fields=["site", "name"], name="ci_site_name_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["asset_tag"], condition=~Q(asset_tag=""), name="ci_unique_asset_tag"
@@ -121,3 +128,48 @@ class ConfigurationItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CIRelation(models.Model):
+    """``source`` —type→ ``target``: ``A depends_on B`` means A needs B."""
+
+    source = models.ForeignKey(
+        ConfigurationItem,
+        on_delete=models.CASCADE,
+        related_name="outgoing",
+        verbose_name=_("source"),
+    )
+    type = models.CharField(_("type"), max_length=16, choices=RelationType.choices)
+    target = models.ForeignKey(
+        ConfigurationItem,
+        on_delete=models.CASCADE,
+        related_name="incoming",
+        verbose_name=_("target"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    objects = CIRelationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source_id", "type", "target_id"]
+        verbose_name = _("CI relation")
+        verbose_name_plural = _("CI relations")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "type", "target"], name="ci_relation_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="ci_relation_no_self"),
+        ]
+        indexes = [
+            # Impact analysis walks from a CI to the ones that depend on it.
+            models.Index(fields=["target", "type", "source"], name="ci_relation_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.type} {self.target_id}"

@@ -69,7 +69,11 @@ class Engagement(models.Model):
         _("CI filter"),
         default=dict,
         blank=True,
-        help_text=_('CIs in scope, e.g. {"site": "Madrid", "ci_class": ["server"]}; empty: all.'),
+        help_text=_(
+            'CIs in scope, e.g. {"site": "Madrid", "ci_class": ["server"]} (keys: site, '
+            "environment, status, criticality, ci_class); empty: the CIs of the classes in the "
+            "engagement's areas."
+        ),
     )
     teams = models.ManyToManyField(
         "cogest.Team",
