@@ -40,6 +40,7 @@ class DemoWorld:
     users: dict[str, object] = field(default_factory=dict)
     engagements: dict[str, Engagement] = field(default_factory=dict)
     calendars: dict[str, BusinessCalendar] = field(default_factory=dict)
+    cis: dict[str, object] = field(default_factory=dict)  # by asset tag (cmdb.demo)
 
 
 ORGANIZATIONS = [

@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from cmdb.models import CIClass, ConfigurationItem
+from cmdb.demo import CIS
+from cmdb.models import ConfigurationItem
 from cogest.demo import DemoWorld
-from cogest.services import audit_record
 from tickets.choices import TYPE_PREFIX, Status, priority_for
 from tickets.models import Comment, Ticket, TicketHolding
 from tickets.numbering import reserve_values
@@ -52,89 +52,6 @@ MADRID = ZoneInfo("Europe/Madrid")
 INC, REQ, PRB, CHG = "incident", "service_request", "problem", "change"
 
 
-# --- Minimal CMDB ---------------------------------------------------------------------------
-# The CMDB issue moves this to ``cmdb/demo.py`` and grows it to ~60 CIs with relations.
-
-# slug: (name, is a business service)
-CI_CLASSES = {
-    "business_service": ("Business service", True),
-    "application": ("Application", False),
-    "saas": ("SaaS", False),
-    "server": ("Server", False),
-    "virtual_machine": ("Virtual machine", False),
-    "database": ("Database", False),
-    "network_device": ("Network device", False),
-    "firewall": ("Firewall", False),
-    "workstation": ("Workstation", False),
-    "mobile_device": ("Mobile device", False),
-    "backup_job": ("Backup job", False),
-    "site": ("Site", False),
-}
-
-# asset tag: (name, class, site, criticality, managed by, owner team, description)
-CIS = {
-    "SITE-MAD": ("Madrid HQ", "site", "Madrid", 1, "internal", "service-desk", "Calle de Alcalá, 6 floors."),
-    "SITE-BCN": ("Barcelona office", "site", "Barcelona", 2, "internal", "service-desk", "Sales office, 40 people."),
-    "NW-MAD-CORE-01": ("MAD-CORE-01", "network_device", "Madrid", 1, "acme", "acme-networks", "Core switch (Catalyst 9500), Madrid HQ."),
-    "NW-BCN-CORE-01": ("BCN-CORE-01", "network_device", "Barcelona", 2, "acme", "acme-networks", "Core switch, Barcelona office."),
-    "NW-MAD-P3-01": ("SW-MAD-P3-01", "network_device", "Madrid", 3, "acme", "acme-networks", "Access switch, floor 3."),
-    "NW-MAD-WLC-01": ("WLC-MAD-01", "network_device", "Madrid", 2, "acme", "acme-networks", "Wi-Fi controller for both sites."),
-    "FW-MAD-01": ("FW-MAD-01", "firewall", "Madrid", 1, "acme", "acme-security", "Perimeter firewall and VPN concentrator (FortiGate)."),
-    "FW-BCN-01": ("FW-BCN-01", "firewall", "Barcelona", 2, "acme", "acme-security", "Barcelona perimeter firewall, SD-WAN to Madrid."),
-    "SVC-VPN": ("VPN service", "business_service", "Madrid", 1, "internal", "internal-systems", "Remote access for staff and consultants."),
-    "SVC-ERP": ("ERP service", "business_service", "Madrid", 1, "internal", "internal-systems", "Finance, purchasing and logistics on SAP."),
-    "SVC-MAIL": ("Mail and Teams (Microsoft 365)", "saas", "", 1, "internal", "internal-systems", "Exchange Online, Teams, OneDrive."),
-    "APP-SAP-PRD": ("SAP S/4HANA PRD", "application", "Madrid", 1, "internal", "internal-systems", "Production ERP instance."),
-    "DB-ERP-01": ("ERP-DB01 (SAP HANA)", "database", "Madrid", 1, "internal", "internal-systems", "ERP production database."),
-    "VM-ERP-DB01": ("VM-ERP-DB01", "virtual_machine", "Madrid", 1, "internal", "internal-systems", "Hosts the ERP database."),
-    "SRV-ESX-MAD-01": ("ESX-MAD-01", "server", "Madrid", 1, "internal", "internal-systems", "Virtualization host."),
-    "SRV-FS-MAD-01": ("FS-MAD-01", "server", "Madrid", 2, "internal", "internal-systems", "File server (shared drives S: and P:)."),
-    "BKP-ERP-NIGHTLY": ("Veeam: ERP nightly backup", "backup_job", "Madrid", 1, "internal", "internal-systems", "Nightly ERP backup to the Barcelona repository."),
-    "WS-MAD-0142": ("LAP-MAD-0142", "workstation", "Madrid", 4, "internal", "service-desk", "Rita Sánchez's laptop."),
-    "MOB-MAD-0031": ("MOV-MAD-0031 (iPhone 15)", "mobile_device", "Madrid", 4, "internal", "service-desk", "Company phone, Finance."),
-}  # fmt: skip
-
-
-def seed_cmdb_minimal(world: DemoWorld) -> dict[str, ConfigurationItem]:
-    """CI classes of SPEC 2.3 and ~20 CIs on Madrid and Barcelona for tickets to reference.
-
-    Idempotent (classes by slug, items by asset tag). Returns the items by asset tag.
-    """
-    classes = {}
-    for slug, (name, is_service) in CI_CLASSES.items():
-        classes[slug], _ = CIClass.objects.update_or_create(
-            slug=slug, defaults={"name": name, "is_service": is_service}
-        )
-    items = {}
-    for tag, (name, klass, site, criticality, org, team, description) in CIS.items():
-        item, created = ConfigurationItem.objects.update_or_create(
-            asset_tag=tag,
-            defaults={
-                "name": name,
-                "ci_class": classes[klass],
-                "site": site,
-                "environment": "production",
-                "criticality": criticality,
-                "managed_by": world.organizations[org],
-                "owner_team": world.teams[team],
-                "internal_owner": world.users["ivan"],
-                "provider_owner": world.users["pablo"] if org == "acme" else None,
-                "description": description,
-            },
-        )
-        if created:
-            audit_record(
-                actor=None,
-                actor_label="system:seed_demo",
-                action="ci.created",
-                obj=item,
-                after={"name": name, "class": klass, "managed_by": org},
-            )
-        items[tag] = item
-    world.cis = items  # the CMDB issue gives DemoWorld a field for it
-    return items
-
-
 # --- Seeding the ticket history -------------------------------------------------------------
 
 
@@ -144,8 +61,11 @@ def seed(world: DemoWorld | None = None) -> DemoWorld:
         from cogest.demo import seed as seed_core
 
         world = seed_core(world)
+    if not world.cis:
+        from cmdb.demo import seed as seed_cmdb
+
+        world = seed_cmdb(world)
     with transaction.atomic():
-        seed_cmdb_minimal(world)
         plan = plan_stories(now=timezone.now(), world=world)
         if Ticket.objects.filter(title__in={story.title for story in plan}).exists():
             return world  # the demo tickets are there already: a second run adds nothing

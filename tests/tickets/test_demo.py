@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from cmdb import demo as cmdb_demo
 from cmdb.models import CIClass, ConfigurationItem
 from cogest.models import AuditEvent
 from cogest.services import audit_verify
@@ -122,7 +123,7 @@ class TestTheSeededDemo:
         assert moments == sorted(moments)
 
     def test_the_cmdb_has_the_spec_classes_and_tickets_point_at_cis(self, db, seeded):
-        assert set(CIClass.objects.values_list("slug", flat=True)) >= set(tickets_demo.CI_CLASSES)
+        assert set(CIClass.objects.values_list("slug", flat=True)) >= set(cmdb_demo.CI_CLASSES)
         assert ConfigurationItem.objects.filter(
             name="MAD-CORE-01", managed_by__slug="acme"
         ).exists()
@@ -154,7 +155,7 @@ def test_the_demo_recognizes_itself_by_its_own_titles_not_by_any_ticket(demo, ne
 
 
 def test_bulk_adds_exactly_n_numbered_tickets_with_holdings(demo):
-    tickets_demo.seed_cmdb_minimal(demo)
+    cmdb_demo.seed(demo)
     audit_before = AuditEvent.objects.count()
     # when
     added = tickets_demo.seed_bulk(500, demo, batch_size=200)
@@ -173,7 +174,7 @@ def test_bulk_adds_exactly_n_numbered_tickets_with_holdings(demo):
 
 
 def test_a_provider_sees_some_but_not_all_bulk_tickets(demo, users):
-    tickets_demo.seed_cmdb_minimal(demo)
+    cmdb_demo.seed(demo)
     tickets_demo.seed_bulk(500, demo)
     # when
     visible = Ticket.objects.restrict(users["pablo"], "view")
