@@ -43,6 +43,10 @@ class World:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)  # marker text → who may see it
     visible_tickets: dict[str | None, set[str]] = field(default_factory=dict)
+    # The CMDB's objects by key ("ci:internal", "runbook:acme"...), and who may see each.
+    objects: dict[str, object] = field(default_factory=dict)
+    visible_objects: dict[str | None, set[str]] = field(default_factory=dict)
+    object_markers: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _tag(label: str) -> str:
@@ -120,6 +124,7 @@ def world(demo, users) -> World:
         reason="router logs",
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
+    _cmdb_world(w, demo, users)
     internal = {"internal", "acme", "shadow", "rita"}
     w.visible_tickets = {
         "ana": internal,
@@ -133,6 +138,79 @@ def world(demo, users) -> World:
     return w
 
 
+def _cmdb_world(w: World, demo, users) -> None:
+    """CIs, a relation, runbooks, a proposal and an import, in and out of each role's scope.
+
+    Shadow's engagement covers every functional area, so a CI out of Shadow's scope belongs to
+    a class with no area; an internal-only CI is also out of Acme's."""
+    from cmdb.models import CIClass, ImportJob, Runbook, RunbookVersion
+    from cmdb.services import ci_create, ci_update, relation_create
+
+    ana, pablo = users["ana"], users["pablo"]
+    internal_org, acme_org = demo.organizations["internal"], demo.organizations["acme"]
+    no_area = CIClass.objects.create(name="Leak vault", slug="leak-vault")
+    networks = CIClass.objects.create(
+        name="Leak switch", slug="leak-switch", functional_area="networks"
+    )
+
+    def ci(key, klass, org, visible):
+        w.markers[f"ci_{key}"] = _tag(f"CI{key.upper()}")
+        obj = ci_create(by=ana, name=w.markers[f"ci_{key}"], ci_class=klass, managed_by=org)
+        w.objects[f"ci:{key}"] = obj
+        w.object_markers[f"ci:{key}"] = {w.markers[f"ci_{key}"]}
+        for role in visible:
+            w.visible_objects.setdefault(role, set()).add(f"ci:{key}")
+        return obj
+
+    everyone_internal = ("ana", "marta")
+    acme = ("pablo", "lucia")
+    ci_internal = ci("internal", no_area, internal_org, everyone_internal)
+    ci_acme = ci("acme", networks, acme_org, (*everyone_internal, *acme, "sam"))
+    ci("acmeprivate", no_area, acme_org, (*everyone_internal, *acme))
+    ci_linked = ci("linked", no_area, internal_org, (*everyone_internal, *acme))
+    w.tickets["acme"].cis.add(ci_linked)
+    relation_create(source=ci_acme, type="depends_on", target=ci_internal, by=ana)
+    # Runbooks: internal only, and one Acme co-owns.
+    for key, owner, visible in (
+        ("internal", None, everyone_internal),
+        ("acme", pablo, (*everyone_internal, *acme)),
+    ):
+        title, body = _tag(f"RUNBOOK{key.upper()}"), _tag(f"RUNBOOKBODY{key.upper()}")
+        runbook = Runbook.objects.create(
+            title=title,
+            kind="manual",
+            internal_owner=users["ivan"],
+            provider_owner=owner,
+            provider_organization=acme_org if owner else None,
+            current_version=1,
+        )
+        RunbookVersion.objects.create(runbook=runbook, number=1, body=body, author=ana)
+        w.markers[f"runbook_{key}"], w.markers[f"runbook_body_{key}"] = title, body
+        w.objects[f"runbook:{key}"] = runbook
+        w.object_markers[f"runbook:{key}"] = {title, body}
+        for role in visible:
+            w.visible_objects.setdefault(role, set()).add(f"runbook:{key}")
+    # Pablo proposes a change to the internally managed CI linked to Acme's ticket.
+    w.markers["proposal"] = _tag("PROPOSALREASON")
+    result = ci_update(ci=ci_linked, by=pablo, reason=w.markers["proposal"], site="Girona")
+    w.objects["proposal:acme"] = result.proposal
+    w.object_markers["proposal:acme"] = {w.markers["proposal"]}
+    for role in (*everyone_internal, *acme):
+        w.visible_objects.setdefault(role, set()).add("proposal:acme")
+    # An import is an internal tool.
+    w.markers["import"] = _tag("IMPORTFILE")
+    w.objects["import:internal"] = ImportJob.objects.create(
+        ci_class=no_area,
+        format="csv",
+        filename=f"{w.markers['import']}.csv",
+        content="name\nx\n",
+        created_by=ana,
+    )
+    w.object_markers["import:internal"] = {w.markers["import"]}
+    for role in everyone_internal:
+        w.visible_objects.setdefault(role, set()).add("import:internal")
+
+
 def allowed_markers(world: World, role: str | None) -> set[str]:
     m = world.markers
     seen = {
@@ -142,6 +220,8 @@ def allowed_markers(world: World, role: str | None) -> set[str]:
         "rita": {m["rita_title"]},
     }
     allowed = set().union(*(seen[k] for k in world.visible_tickets[role]))
+    for key in world.visible_objects.get(role, set()):
+        allowed |= world.object_markers[key]
     if role in ("ana", "marta"):
         allowed.add(m["nw_secret_on_acme"])
     if role in ("pablo", "lucia"):
