@@ -9,6 +9,7 @@ so a typo never lands silently. Messages are ours (translated), keyed by the fai
 
 from __future__ import annotations
 
+import math
 import re
 
 from django.core.exceptions import ValidationError
@@ -194,3 +195,17 @@ def coerce_text(schema: dict, name: str, text: str):
         if lowered in ("false", "no", "0", "off"):
             return False
     return text
+
+
+def unstorable(value) -> bool:
+    """Whether a value holds a NUL character or a non-finite number, anywhere: PostgreSQL
+    stores neither in text or JSON, so they are refused as bad input."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(unstorable(v) for v in value)
+    return False

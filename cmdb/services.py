@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cmdb.choices import CIStatus, Environment, ProposalStatus, RelationType
 from cmdb.errors import StaleVersion
 from cmdb.models import CIChangeProposal, CIClass, CIRelation, ConfigurationItem
-from cmdb.schema import validate_attributes
+from cmdb.schema import unstorable, validate_attributes
 from cogest.models import Organization, Team, UserProfile
 from cogest.querysets import viewer_for
 from cogest.services import audit_record
@@ -99,6 +99,9 @@ def _clean(values: dict, *, partial: bool) -> dict:
         cleaned["description"] = cleaned["description"] or ""
     if "attributes" in cleaned and cleaned["attributes"] is None:
         cleaned["attributes"] = {}
+    for name, value in cleaned.items():
+        if name not in _REFERENCES and unstorable(value):
+            errors.setdefault(name, []).append(_("No NUL characters or infinite numbers, please."))
     if errors:
         raise ValidationError(errors)
     return cleaned

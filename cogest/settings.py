@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sla.tasks.prepare_kpi_reviews",
         "schedule": crontab(minute=30, hour=5),
     },
+    # Runbooks (SPEC 2.6): a review task for each runbook whose review date has come (once per date).
+    "cmdb-runbook-reviews": {
+        "task": "cmdb.tasks_runbooks.runbook_review_tasks_task",
+        "schedule": crontab(minute=15, hour=5),
+    },
     # SLA timers (SPEC 2.4): reads only the clocks whose warning or breach is due.
     "sla-sweep": {
         "task": "sla.tasks.sla_sweep_task",
@@ -340,6 +345,12 @@ SPECTACULAR_SETTINGS = {
         "SlaClockKindEnum": "tickets.api.serializers.SLA_KINDS",
         "AccessGrantKindEnum": "cogest.models.grants.GrantKind",
         "OrganizationKindEnum": "cogest.choices.OrganizationKind",
+        "RunbookKindEnum": "cmdb.choices.RunbookKind",
+        "CIProposalStatusEnum": "cmdb.choices.ProposalStatus",
+        "CIStatusEnum": "cmdb.choices.CIStatus",
+        "FunctionalAreaEnum": "cogest.choices.FunctionalArea",
+        "CIRelationTypeEnum": "cmdb.choices.RelationType",
+        "TicketTypeEnum": "tickets.choices.TicketType",
     },
 }
 
