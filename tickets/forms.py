@@ -285,10 +285,61 @@ class BulkActionForm(StyledForm):
         return data
 
 
+# --- Affected CIs -----------------------------------------------------------------------------
+
+CI_SEARCH_MAX = 100
+CI_MAX = 100  # affected CIs per ticket from a form: more is a mistake, not a ticket
+
+
+def _id_values(values) -> list[str]:
+    """Posted or initial CI ids as choice values; what is not an id is left for the field to
+    refuse ("not a valid choice")."""
+    return [str(v) for v in values if str(v).isascii() and str(v).isdigit() and len(str(v)) <= 18]
+
+
+class AffectedCIsMixin:
+    """The affected-CIs picker's fields: ``cis`` (the checked ids) and ``ci_q`` (its search).
+
+    The choices are the ids posted or given as initial: which of them the actor may link is the
+    service's decision (an unknown or invisible id is a ``cis`` error), so the form never
+    queries."""
+
+    def setup_cis(self) -> None:
+        posted = self.data.getlist("cis") if hasattr(self.data, "getlist") else []
+        initial = self.initial.get("cis") or []
+        values = dict.fromkeys(_id_values([*posted, *initial]))
+        self.fields["cis"].choices = [(v, v) for v in values]
+        self.fields["ci_q"].widget.attrs.update(
+            {"type": "search", "placeholder": _("Name, asset tag or serial"), "autocomplete": "off"}
+        )
+
+    def clean_cis(self):
+        ids = list(dict.fromkeys(self.cleaned_data.get("cis") or []))
+        if len(ids) > CI_MAX:
+            raise forms.ValidationError(
+                _("At most %(n)s configuration items per ticket.") % {"n": CI_MAX}
+            )
+        return ids
+
+
+def affected_cis_field():
+    return forms.TypedMultipleChoiceField(
+        label=_("Affected CIs"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("“%(value)s” is not a configuration item id.")},
+    )
+
+
+def ci_search_field():
+    return forms.CharField(label=_("Find a CI"), required=False, max_length=CI_SEARCH_MAX)
+
+
 # --- Create -----------------------------------------------------------------------------------
 
 
-class TicketCreateForm(StyledForm):
+class TicketCreateForm(AffectedCIsMixin, StyledForm):
     type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, initial="incident")
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
@@ -309,6 +360,8 @@ class TicketCreateForm(StyledForm):
     team = forms.ChoiceField(label=_("Team"), required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     requester = forms.ChoiceField(label=_("Requester"), required=False)
+    cis = affected_cis_field()
+    ci_q = ci_search_field()
 
     def __init__(self, *args, teams=(), requesters=(), technician: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -323,11 +376,14 @@ class TicketCreateForm(StyledForm):
         ]
         self.fields["title"].widget.attrs.update({"autofocus": True, "autocomplete": "off"})
         if not technician:
-            for name in ("team", "assignee", "requester", "support_level"):
+            for name in ("team", "assignee", "requester", "support_level", "cis", "ci_q"):
                 del self.fields[name]
+        else:
+            self.setup_cis()
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("ci_q", None)
         data["team"] = self.teams.get(data.pop("team", "") or "")
         data["assignee"] = self.members.get(data.pop("assignee", "") or "")
         data["requester"] = self.requesters.get(data.pop("requester", "") or "")
@@ -402,6 +458,17 @@ class AssignForm(VersionedForm):
 class FieldsForm(VersionedForm):
     impact = forms.ChoiceField(label=_("Impact"), choices=Level.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Level.choices)
+
+
+class TicketCIsForm(AffectedCIsMixin, VersionedForm):
+    """The ticket page's affected CIs: the whole new set, saved at once."""
+
+    cis = affected_cis_field()
+    ci_q = ci_search_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_cis()
 
 
 class HandoffForm(VersionedForm):

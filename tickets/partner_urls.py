@@ -5,11 +5,11 @@
 from django.urls import include, path
 
 from tickets import views
-from tickets.urls import ticket_patterns
+from tickets.urls import PARTNER_VIEWS, ticket_patterns
 
 app_name = "tickets"
 urlpatterns = [
     path("queue/", views.PartnerQueueView.as_view(), name="queue"),
     path("handoffs/", views.PartnerHandoffsView.as_view(), name="handoffs"),
-    path("tickets/", include(ticket_patterns(views.PARTNER_VIEWS))),
+    path("tickets/", include(ticket_patterns(PARTNER_VIEWS))),
 ]

@@ -8,6 +8,7 @@ in the namespace of the page being rendered.
 from django.urls import path, register_converter
 
 from tickets import views
+from tickets.views import ci_tickets
 
 
 class TicketNumberConverter:
@@ -38,12 +39,16 @@ def ticket_patterns(views_by_name: dict) -> list:
         "watch",
         "link",
         "decision",
+        "cis",
     ]
     return [
         path("", v["list"], name="list"),
         path("bulk/", v["bulk"], name="bulk"),
         path("views/", v["saved-view-save"], name="saved-view-save"),
         path("views/<int:pk>/delete/", v["saved-view-delete"], name="saved-view-delete"),
+        # The CI page's tickets panel, and the affected-CIs pickers' search results.
+        path("for-ci/<int:ci_pk>/", v["ci-tickets"], name="ci-tickets"),
+        path("ci-options/", v["ci-options"], name="ci-options"),
         path("<number:number>/", v["detail"], name="detail"),
         *[path(f"<number:number>/{a}/", v[a], name=a) for a in actions],
         path(
@@ -54,8 +59,11 @@ def ticket_patterns(views_by_name: dict) -> list:
     ]
 
 
+INTERNAL_VIEWS = {**views.INTERNAL_VIEWS, **ci_tickets.INTERNAL_VIEWS}
+PARTNER_VIEWS = {**views.PARTNER_VIEWS, **ci_tickets.PARTNER_VIEWS}
+
 app_name = "tickets"
 urlpatterns = [
     path("new/", views.TicketCreateView.as_view(), name="create"),
-    *ticket_patterns(views.INTERNAL_VIEWS),
+    *ticket_patterns(INTERNAL_VIEWS),
 ]

@@ -104,7 +104,7 @@ def test_marta_writes_a_rule_an_incident_matches_it_and_pablo_gets_the_handoff(
     page.select_option("#id_support_level", "L1")
     settle(page)
     with page.expect_navigation():
-        page.click("[data-testid=create-form] button[type=submit]")
+        page.click("[data-testid=create-submit]")
     expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/tickets/INC-\d{{6}}/$"))
     number = page.locator("[data-testid=ticket-number]").inner_text().strip()
 

@@ -70,7 +70,7 @@ def test_ticket_is_opened_commented_handed_off_accepted_and_resolved(
     page.select_option("#id_support_level", "L1")
     settle(page)
     with page.expect_navigation():
-        page.click("[data-testid=create-form] button[type=submit]")
+        page.click("[data-testid=create-submit]")
     expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/tickets/INC-\d{{6}}/$"))
     number = page.locator("[data-testid=ticket-number]").inner_text().strip()
     expect(page.locator("[data-testid=ticket-team]")).to_contain_text("Service Desk")
@@ -167,7 +167,7 @@ def test_ticket_list_keyboard_and_global_search(page, live_server, sign_in, prob
         page.select_option("#id_functional_area", "devices")
         settle(page)
         with page.expect_navigation():
-            page.click("[data-testid=create-form] button[type=submit]")
+            page.click("[data-testid=create-submit]")
     number = page.locator("[data-testid=ticket-number]").inner_text().strip()
 
     # "/" focuses the list's search; typing filters the table in place

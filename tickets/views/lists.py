@@ -22,6 +22,7 @@ from cogest.models import Organization, Team
 from cogest.querysets import viewer_for
 from cogest.views import RestrictedViewMixin
 from tickets import selectors
+from tickets.cmdb_links import with_critical_impact
 from tickets.filters import SLA_DUE_ORDERING, SLA_STATES, filter_by_sla, order_by_sla_due
 from tickets.forms import (
     BulkActionForm,
@@ -245,7 +246,9 @@ class TicketListView(RestrictedViewMixin, ListView):
         viewer = viewer_for(user)
         teams = self.teams()
         form = ListFilterForm(query or None, teams=teams)
-        tickets = with_sla_clocks(form.apply(self.get_queryset(), user=user), user=user)
+        tickets = with_critical_impact(
+            with_sla_clocks(form.apply(self.get_queryset(), user=user), user=user)
+        )
         page = NoCountPaginator(tickets, PAGE_SIZE).page(query.get("page", 1))
         plain = query.copy()
         plain.pop("page", None)

@@ -9,11 +9,19 @@ from django.views.generic import DetailView
 from django.views.generic.detail import SingleObjectMixin
 
 from cmdb.models import ConfigurationItem
+from cmdb.runbooks import runbooks_for_ticket
 from cogest.models import Engagement, Organization, UserProfile
 from cogest.querysets import viewer_for
 from cogest.views import RestrictedViewMixin
 from tickets import selectors
 from tickets.choices import LinkKind, Status, Visibility
+from tickets.cmdb_links import (
+    TicketImpact,
+    ci_picker,
+    posted_ids,
+    ticket_impact,
+    with_critical_impact,
+)
 from tickets.forms import (
     AssignForm,
     CommentForm,
@@ -22,6 +30,7 @@ from tickets.forms import (
     HandoffForm,
     LinkForm,
     RejectForm,
+    TicketCIsForm,
     TransitionForm,
     WorkLogForm,
 )
@@ -37,8 +46,9 @@ INVERSE_LINK_LABELS = {
 
 
 class TicketObjectMixin(RestrictedViewMixin, SingleObjectMixin):
-    # CIs and watchers are read restricted on the page, so not prefetched here.
-    queryset = selectors.TICKET_DETAIL_QUERYSET.prefetch_related(None)
+    # CIs and watchers are read restricted on the page, so not prefetched here; the critical
+    # service flag is a column of the ticket's own row.
+    queryset = with_critical_impact(selectors.TICKET_DETAIL_QUERYSET.prefetch_related(None))
     slug_field = "number"
     slug_url_kwarg = "number"
     context_object_name = "ticket"
@@ -133,6 +143,14 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
         .select_related("user")
     ]
     version = {"version": ticket.version}
+    cis = list(
+        ConfigurationItem.objects.restrict(user, "view")
+        .filter(tickets=ticket)
+        .select_related("ci_class")
+    )
+    # One walk for all the CIs: the page costs the same for one CI or twenty.
+    impact = ticket_impact(ticket=ticket, user=user, cis=cis) if technician else TicketImpact()
+    can_edit = can_change and ticket.is_open
     my_team_member = any(
         m.pk == user.pk for t in same_org if t.pk == ticket.team_id for m in t.members.all()
     )
@@ -142,7 +160,7 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
         "entries": entries,
         "technician": technician,
         "can_change": can_change,
-        "can_edit": can_change and ticket.is_open,
+        "can_edit": can_edit,
         "can_comment": technician or ticket.requester_id == user.pk,
         **composer_context(ticket, viewer, organizations, forms.get("comment")),
         "transitions": _transition_forms(ticket, forms.get("transition"))
@@ -183,11 +201,20 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
             .filter(tickets=ticket)
             .select_related("decided_by", "party")
         ),
-        "cis": list(
-            ConfigurationItem.objects.restrict(user, "view")
-            .filter(tickets=ticket)
-            .select_related("ci_class")
-        ),
+        "cis": cis,
+        "affected_services": impact.services,
+        "critical_impact": impact.critical,
+        "critical_services": impact.critical_services,
+        **_ci_edit_context(ticket, user, cis, forms.get("cis"), enabled=can_edit and technician),
+        # Runbooks of the CIs, their classes and the ticket's area: one query set, not per CI.
+        "runbooks": list(
+            runbooks_for_ticket(
+                user=user, ci_ids=[ci.pk for ci in cis], area=ticket.functional_area
+            )
+        )
+        if technician
+        else [],
+        "audience": view.audience,
         "watchers": watchers,
         "is_watching": any(w.pk == user.pk for w in watchers),
         "open_forms": set(forms),
@@ -199,6 +226,22 @@ def ticket_page_context(view, ticket, forms=None) -> dict:
         ),
         "sla_panel_template": ["sla/ticket_clocks_panel.html", "tickets/_sla_panel.html"],
     }
+
+
+def _ci_edit_context(ticket, user, cis, form, *, enabled: bool) -> dict:
+    """The affected-CIs editor: the linked CIs checked (read already, no query), or what a
+    search or a refused save brought back (``form``) with that search's results."""
+    if not enabled:
+        return {"ci_form": None, "ci_picker": None}
+    if form is None:
+        form = TicketCIsForm(initial={"version": ticket.version, "cis": [ci.pk for ci in cis]})
+        return {"ci_form": form, "ci_picker": ci_picker(user=user, selected=cis)}
+    picker = ci_picker(
+        user=user,
+        selected_ids=posted_ids(form["cis"].value() or []),
+        query=form["ci_q"].value() or "",
+    )
+    return {"ci_form": form, "ci_picker": picker}
 
 
 class TicketDetailView(TicketObjectMixin, DetailView):

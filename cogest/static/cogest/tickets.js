@@ -1,5 +1,6 @@
 // Ticket pages: keyboard shortcuts (c, j, k, Enter), bulk selection, the list's sort and status
-// filter, the priority preview, and htmx swaps of forms answered with 400 (inline errors).
+// filter, the priority preview, the affected-CIs search, and htmx swaps of forms answered with
+// 400 (inline errors).
 // Loaded on every page with the top bar; no inline scripts anywhere (CSP).
 (function () {
   "use strict";
@@ -76,6 +77,17 @@
         event.preventDefault();
         composer.requestSubmit();
       }
+    }
+  });
+
+  // --- Affected-CIs picker: Enter in its search searches (htmx), it never submits the form --------
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[data-ci-search]")) {
+      return;
+    }
+    if (window.htmx) {
+      event.preventDefault();
+      window.htmx.trigger(event.target, "ci-search");
     }
   });
 
