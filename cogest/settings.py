@@ -374,6 +374,10 @@ COGEST_INSTANCE_NAME = env.str("COGEST_INSTANCE_NAME", default="cogest")
 # bench/run.py sets it: mounts bare comparison views (bench/bare.py) that check no permission.
 COGEST_BENCH = env.bool("COGEST_BENCH", default=False)
 TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)
+# CMDB imports (issue 5): file size, rows per file, rows per chunk written together.
+CMDB_IMPORT_MAX_BYTES = env.int("CMDB_IMPORT_MAX_MB", default=20) * 1024 * 1024
+CMDB_IMPORT_MAX_ROWS = env.int("CMDB_IMPORT_MAX_ROWS", default=50_000)
+CMDB_IMPORT_CHUNK_ROWS = 500
 ACCESS_GRANT_MAX_DAYS = env.int("ACCESS_GRANT_MAX_DAYS", default=30)
 COMMENT_MAX_CHARS = 20_000
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
