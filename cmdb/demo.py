@@ -9,6 +9,7 @@ payroll; SAN → every ESX host. Idempotent: classes by slug, CIs by asset tag, 
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 
 from django.db import transaction
@@ -437,4 +438,125 @@ def seed(world: DemoWorld | None = None) -> DemoWorld:
         classes = seed_classes()
         world.cis = seed_items(world, classes)
         seed_relations(world.cis)
+        seed_runbooks(world)
     return world
+
+
+# --- Runbooks -------------------------------------------------------------------------------------
+
+# (title, kind, areas, CI tags, class slugs, provider owner, review in days (negative: passed),
+#  body, a second version's body or None)
+RUNBOOKS = [
+    (
+        "Core switch failure in Madrid (MAD-CORE-01/02)", "contingency", ["networks"],
+        ["NW-MAD-CORE-01", "NW-MAD-CORE-02"], [], "pablo", -3,
+        "## When\nMAD-CORE-01 stops answering (Zabbix: *ICMP unreachable* for 2 minutes).\n\n"
+        "## Steps\n1. Acme NOC checks the stack from the console: `show switch`, `show redundancy`.\n"
+        "2. If the active member is down, force the switchover to MAD-CORE-02.\n"
+        "3. Call Cisco TAC (contract 98231455) and open a P1 with Acme.\n"
+        "4. Northwind's Service Desk posts the status on the intranet every 30 minutes.\n\n"
+        "## Who\nAcme Networks runs steps 1–3; Internal Systems checks the ESX hosts and the SAN.",
+        "## When\nMAD-CORE-01 stops answering (Zabbix: *ICMP unreachable* for 2 minutes).\n\n"
+        "## Steps\n1. Acme NOC checks the stack from the console: `show switch`, `show redundancy`.\n"
+        "2. If the active member is down, force the switchover to MAD-CORE-02.\n"
+        "3. Call Cisco TAC (contract 98231455) and open a P1 with Acme.\n"
+        "4. Check that the ESX hosts see both uplinks (vSphere: *Network redundancy lost*).\n"
+        "5. Northwind's Service Desk posts the status on the intranet every 30 minutes.\n\n"
+        "## Who\nAcme Networks runs steps 1–3; Internal Systems step 4 and the SAN.",
+    ),
+    (
+        "VPN: users cannot connect (FortiGate certificate expired)", "known_error",
+        ["cybersecurity", "networks"], ["FW-MAD-01", "SVC-VPN"], [], "pablo", 60,
+        "## Symptom\nFortiClient stops at 98 % with *Credential or SSLVPN configuration is wrong (-7200)*.\n\n"
+        "## Cause\nThe SSL VPN server certificate expired (renewed yearly in March).\n\n"
+        "## Workaround\nAcme Security installs the renewed certificate (`config vpn ssl settings`, "
+        "`set servercert`) and restarts the SSL VPN daemon; sessions reconnect within 2 minutes.\n\n"
+        "## Fix\nRenewal reminder in the Acme change calendar 30 days before expiry.",
+        None,
+    ),
+    (
+        "Restaurar la base de datos del ERP desde Veeam", "contingency", ["systems", "backups"],
+        ["DB-ERP-01", "BKP-ERP-NIGHTLY"], [], None, 120,
+        "## Cuándo\nCorrupción de datos o pérdida del volumen de HANA en ERP-DB01.\n\n"
+        "## Pasos\n1. Parar SAP S/4HANA PRD (`stopsap r3`) y avisar a Finanzas.\n"
+        "2. En Veeam, *Restore → SAP HANA → ERP-DB01*, punto de restauración de la noche anterior.\n"
+        "3. Aplicar los logs hasta la hora del incidente.\n4. Arrancar SAP y validar con Finanzas.\n\n"
+        "RTO: 4 horas · RPO: 15 minutos.",
+        None,
+    ),
+    (
+        "Monthly patching of the ESX hosts", "manual", ["systems"], [], ["server"], None, 25,
+        "Second Tuesday of each month, 20:00–23:00.\n\n1. Put the host in maintenance mode "
+        "(DRS moves its VMs).\n2. Apply the vLCM baseline.\n3. Reboot, exit maintenance mode, "
+        "check alarms.\n4. Next host. Never two hosts at once.",
+        None,
+    ),
+    (
+        "New laptop for an employee (Windows)", "manual", ["devices"], [], ["workstation"],
+        None, 90,
+        "1. Register the laptop in Intune (Autopilot hash).\n2. Assign it to the user in the "
+        "CMDB (attribute *Assigned to*).\n3. The user signs in with their account: "
+        "BitLocker, Defender and Office install themselves.\n4. Check VPN and printing.",
+        None,
+    ),
+    (
+        "Wi-Fi guest password rotation", "manual", ["networks"], ["NW-MAD-WLC-01"], [],
+        "pablo", 14,
+        "Every Monday at 08:00 Acme rotates the *NW-Guest* pre-shared key on WLC-MAD-01 and "
+        "sends it to reception (Madrid and Barcelona) by email.",
+        None,
+    ),
+    (
+        "Cola de impresión atascada en PRINT-MAD-01", "known_error", ["devices"],
+        ["VM-PRINT-01"], [], None, 45,
+        "## Síntoma\nLos trabajos se quedan *En cola* y nadie imprime.\n\n"
+        "## Solución temporal\nReiniciar el servicio *Cola de impresión* en PRINT-MAD-01 "
+        "y borrar `C:\\Windows\\System32\\spool\\PRINTERS\\*`.",
+        None,
+    ),
+]  # fmt: skip
+
+
+def seed_runbooks(world: DemoWorld) -> int:
+    """The demo runbooks, through the services (idempotent, by title): one waiting for the
+    provider's acknowledgement of its second version, one past its review date."""
+    from django.utils import timezone
+
+    from cmdb.models import Runbook
+    from cmdb.runbooks import (
+        runbook_acknowledge,
+        runbook_create,
+        runbook_publish,
+        runbook_review_tasks_due,
+    )
+
+    today = timezone.localdate()
+    ivan, marta = world.users["ivan"], world.users["marta"]
+    created = 0
+    for title, kind, areas, tags, classes, provider, review, body, second in RUNBOOKS:
+        if Runbook.objects.filter(title=title).exists():
+            continue
+        runbook = runbook_create(
+            by=ivan,
+            title=title,
+            kind=kind,
+            body=body,
+            areas=areas,
+            cis=[world.cis[tag] for tag in tags],
+            ci_classes=list(CIClass.objects.filter(slug__in=classes)),
+            internal_owner=ivan,
+            provider_owner=world.users[provider] if provider else None,
+            review_on=today + dt.timedelta(days=review),
+            note="First version.",
+        )
+        runbook_acknowledge(runbook=runbook, by=ivan)
+        if provider:
+            runbook_acknowledge(runbook=runbook, by=world.users[provider])
+        if second:
+            runbook_publish(
+                runbook=runbook, by=marta, body=second, note="Step 4: check the ESX uplinks."
+            )
+            runbook_acknowledge(runbook=runbook, by=ivan)
+        created += 1
+    runbook_review_tasks_due(today=today)
+    return created

@@ -169,7 +169,14 @@ def _cmdb_world(w: World, demo, users) -> None:
     ci("acmeprivate", no_area, acme_org, (*everyone_internal, *acme))
     ci_linked = ci("linked", no_area, internal_org, (*everyone_internal, *acme))
     w.tickets["acme"].cis.add(ci_linked)
-    relation_create(source=ci_acme, type="depends_on", target=ci_internal, by=ana)
+    # Also on the internal ticket: the CI page's tickets panel must not show it to Acme.
+    w.tickets["internal"].cis.add(ci_linked)
+    w.objects["relation:acme_internal"] = relation_create(
+        source=ci_acme, type="depends_on", target=ci_internal, by=ana
+    )
+    w.object_markers["relation:acme_internal"] = set()
+    for role in everyone_internal:
+        w.visible_objects.setdefault(role, set()).add("relation:acme_internal")
     # Runbooks: internal only, and one Acme co-owns.
     for key, owner, visible in (
         ("internal", None, everyone_internal),
@@ -281,6 +288,9 @@ def fillings(route: str, world: World, demo) -> list[tuple[dict, str | None]]:
     names = [m.group("name") or m.group("rname") for m in PARAM.finditer(route)]
     if not names:
         return [({}, None)]
+    cmdb = _cmdb_fillings(route, names, world)
+    if cmdb is not None:
+        return cmdb
     model = _model_of(route)
     result = []
     if model is Ticket:
@@ -344,6 +354,55 @@ def fillings(route: str, world: World, demo) -> list[tuple[dict, str | None]]:
     return [({names[0]: obj.pk, **extra}, None) for obj in objects]
 
 
+def _cmdb_fillings(route: str, names: list[str], world: World) -> list | None:
+    """Parameters of the CMDB's routes (and of the tickets' partial for a CI): each world
+    object of the route's kind, keyed for the visibility check; ``None`` for other routes."""
+    from cmdb.models import CIClass, RunbookReviewTask
+
+    cmdb_prefixes = ("cmdb/", "partner/cmdb/", "api/v1/ci", "api/v1/runbooks")
+    if not (route.startswith(cmdb_prefixes) or "for-ci/" in route):
+        return None
+
+    def keyed(prefix):
+        return [(key, obj) for key, obj in world.objects.items() if key.startswith(prefix)]
+
+    if "ci-classes" in route:
+        return [({names[0]: klass.pk}, None) for klass in CIClass.objects.all()]
+    if "imports/template" in route:
+        return [({names[0]: slug}, None) for slug in ("leak-vault", "leak-switch")]
+    if "review-tasks" in route:
+        result = []
+        for key, runbook in keyed("runbook:"):
+            task, _created = RunbookReviewTask.objects.get_or_create(
+                runbook=runbook,
+                due_on=runbook.created_at.date(),
+                defaults={"owner": runbook.internal_owner},
+            )
+            result.append(({names[0]: task.pk}, key))
+        return result
+    if "runbooks/ci/" in route or "for-ci/" in route or "cis/" in route:
+        kind = "ci:"
+    elif "ci-relations" in route:
+        kind = "relation:"
+    elif "runbooks" in route:
+        kind = "runbook:"
+    elif "proposals" in route:
+        kind = "proposal:"
+    elif "imports" in route:
+        kind = "import:"
+    else:
+        pytest.fail(f"leak matrix: no CMDB filler for {route}")
+    result = []
+    for key, obj in keyed(kind):
+        values = {names[0]: obj.pk}
+        for name in names[1:]:
+            if name != "number":
+                pytest.fail(f"leak matrix: no filler for <{name}> in {route}")
+            values[name] = 1
+        result.append((values, key))
+    return result
+
+
 def _webhooks_with_deliveries() -> list[Webhook]:
     """A webhook per organization, with a delivery for each comment of the world as that
     organization reads it (the real fan-out): the delivery logs are in the matrix too."""
@@ -391,7 +450,7 @@ def _client(users, role):
 def test_no_page_or_endpoint_leaks_what_the_role_may_not_see(role, world, users, demo):
     web, api = _client(users, role)
     forbidden = set(world.markers.values()) - allowed_markers(world, role)
-    visible = world.visible_tickets[role]
+    visible = world.visible_tickets[role] | world.visible_objects.get(role, set())
     checked, problems = 0, []
     for route in routes():
         is_api = route.startswith("api/")
@@ -421,8 +480,8 @@ def test_no_page_or_endpoint_leaks_what_the_role_may_not_see(role, world, users,
                     )
                 continue
             if ticket_key is not None and ticket_key not in visible and status == 200:
-                problems.append(f"{role} GET {path} → 200 on a ticket outside their scope")
+                problems.append(f"{role} GET {path} → 200 on {ticket_key} outside their scope")
             if ticket_key is not None and ticket_key in visible and status in (403, 404):
-                problems.append(f"{role} GET {path} → {status} on a ticket they may see")
+                problems.append(f"{role} GET {path} → {status} on {ticket_key} they may see")
     assert checked > 20, "the matrix checked too few URLs: is the URL walk broken?"
     assert not problems, "\n".join(problems)

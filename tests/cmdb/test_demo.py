@@ -62,3 +62,21 @@ def test_pablo_sees_acme_scope_and_an_internally_managed_switch_but_not_the_erp_
     assert not changeable.filter(asset_tag="NW-BCN-P1-01").exists()
     assert changeable.filter(asset_tag="NW-MAD-CORE-01").exists()
     assert not visible.filter(asset_tag="DB-ERP-01").exists()
+
+
+def test_the_demo_runbooks_are_versioned_acknowledged_and_one_is_overdue(cmdb):
+    from cmdb.models import Runbook, RunbookAcknowledgement, RunbookReviewTask
+
+    assert Runbook.objects.count() == len(cmdb_demo.RUNBOOKS)
+    core = Runbook.objects.get(title__startswith="Core switch failure")
+    assert core.current_version == 2
+    sides = set(
+        RunbookAcknowledgement.objects.filter(
+            runbook_version__runbook=core, runbook_version__number=2
+        ).values_list("side", flat=True)
+    )
+    assert sides == {"internal"}  # Acme has yet to acknowledge the new version
+    assert list(RunbookReviewTask.objects.values_list("runbook__title", flat=True)) == [core.title]
+    cmdb_demo.seed(cmdb)
+    assert Runbook.objects.count() == len(cmdb_demo.RUNBOOKS)
+    assert RunbookReviewTask.objects.count() == 1
