@@ -216,7 +216,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sla.tasks.prepare_kpi_reviews",
         "schedule": crontab(minute=30, hour=5),
     },
-    # Runbooks (SPEC 2.6): a review task for each runbook whose review date has come (once per date).
+    # Runbooks (SPEC 2.6): a review task for each runbook whose review date has come (once).
     "cmdb-runbook-reviews": {
         "task": "cmdb.tasks_runbooks.runbook_review_tasks_task",
         "schedule": crontab(minute=15, hour=5),
