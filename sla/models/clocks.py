@@ -149,7 +149,6 @@ class Clock(models.Model):
         return self.stopped_at is None and self.paused_at is None
 
 
-
 class ClockEvent(models.Model):
     """One thing that happened to a clock (start, pause with its reason, resume, recomputation,
     warning, breach, stop): how the ticket page explains the clock, and what replay checks."""
