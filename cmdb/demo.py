@@ -439,6 +439,7 @@ def seed(world: DemoWorld | None = None) -> DemoWorld:
         world.cis = seed_items(world, classes)
         seed_relations(world.cis)
         seed_runbooks(world)
+        seed_proposals(world)
     return world
 
 
@@ -560,3 +561,21 @@ def seed_runbooks(world: DemoWorld) -> int:
         created += 1
     runbook_review_tasks_due(today=today)
     return created
+
+
+def seed_proposals(world: DemoWorld) -> None:
+    """Pablo (Acme) proposes a firmware change on the access switch the internal team manages:
+    it waits for Iván's review (idempotent: once)."""
+    from cmdb.models import CIChangeProposal
+    from cmdb.services import ci_update
+
+    switch = world.cis["NW-BCN-P1-01"]
+    if CIChangeProposal.objects.filter(ci=switch).exists():
+        return
+    ci_update(
+        ci=switch,
+        by=world.users["pablo"],
+        reason="Upgraded to 17.9.5 during last night's window (change CHG-000031); the CMDB "
+        "still shows no firmware.",
+        attributes={**switch.attributes, "firmware": "17.9.5"},
+    )

@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             if reviews.count():
                 reviews.first.click()
                 shoot(page, out, "kpi-review-marta.png")
+            page.goto(f"{base}/cmdb/proposals/")
+            proposal = page.locator("main a[href*='/cmdb/proposals/']")
+            if proposal.count():
+                proposal.first.click()
+                shoot(page, out, "cmdb-proposal-marta.png")
             page.goto(f"{base}/escalation/rules/")
             shoot(page, out, "escalation-rules-marta.png")
             page.goto(f"{base}/escalation/")
@@ -144,6 +149,32 @@ def main(argv: list[str] | None = None) -> int:
                 page.wait_for_load_state("networkidle")
                 page.goto(page.url.rstrip("/") + "/sla/")
                 shoot(page, out, "ticket-clocks-explained-ana.png")
+
+        with as_user("ivan") as page:
+            page.goto(f"{base}/cmdb/cis/")
+            shoot(page, out, "cmdb-list-ivan.png")
+            page.goto(f"{base}/cmdb/cis/?q=MAD-CORE-01")
+            page.locator("[data-testid=ci-row] a").first.click()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1000)  # the graph lays itself out
+            shoot(page, out, "cmdb-ci-core-switch-ivan.png")
+            page.goto(f"{base}/cmdb/runbooks/")
+            shoot(page, out, "runbooks-ivan.png")
+            runbook = page.locator("main a[href*='/cmdb/runbooks/']", has_text="Core switch")
+            if runbook.count():
+                runbook.first.click()
+                shoot(page, out, "runbook-ivan.png")
+            page.goto(f"{base}/cmdb/imports/new/")
+            shoot(page, out, "cmdb-import-ivan.png")
+
+        with as_user("pablo") as page:
+            page.goto(f"{base}/partner/cmdb/cis/")
+            shoot(page, out, "partner-cmdb-pablo.png")
+            page.goto(f"{base}/partner/cmdb/cis/?q=SW-BCN-P1-01")
+            page.locator("[data-testid=ci-row] a").first.click()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1000)
+            shoot(page, out, "partner-ci-pablo.png")
 
         with as_user("pablo") as page:
             page.goto(f"{base}/partner/")

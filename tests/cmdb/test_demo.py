@@ -80,3 +80,18 @@ def test_the_demo_runbooks_are_versioned_acknowledged_and_one_is_overdue(cmdb):
     cmdb_demo.seed(cmdb)
     assert Runbook.objects.count() == len(cmdb_demo.RUNBOOKS)
     assert RunbookReviewTask.objects.count() == 1
+
+
+def test_the_demo_has_acmes_proposal_waiting_on_the_internal_switch(cmdb):
+    from cmdb.models import CIChangeProposal
+
+    proposal = CIChangeProposal.objects.get()
+    assert (proposal.ci.asset_tag, proposal.organization.slug, proposal.status) == (
+        "NW-BCN-P1-01",
+        "acme",
+        "pending",
+    )
+    assert proposal.changes["attributes"]["firmware"] == "17.9.5"
+    assert "firmware" not in proposal.ci.attributes  # not applied before review
+    cmdb_demo.seed(cmdb)
+    assert CIChangeProposal.objects.count() == 1
