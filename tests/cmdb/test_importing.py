@@ -28,7 +28,7 @@ from cmdb.importing import (
 from cmdb.models import CIClass, CIRelation, ConfigurationItem, ImportJob
 from cmdb.schema import attribute_errors
 from cmdb.services import ci_create
-from cogest.models import AuditEvent, OutboxMessage
+from cogest.models import AuditEvent, OutboxMessage, UserProfile
 from cogest.services import audit_verify
 
 SERVER_SCHEMA = {
@@ -756,6 +756,8 @@ def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_running(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(jobs, "_write_relations", broken)
+    # The job speaks its uploader's language (ivan reads Spanish): read it in English.
+    UserProfile.objects.filter(user=users["ivan"]).update(language="en")
     job = import_run(preview(users, server, GOOD, mode=mode))
     assert job.status == "failed"
     assert "unexpected error" in job.errors[-1]["message"]

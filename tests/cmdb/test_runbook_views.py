@@ -26,6 +26,14 @@ EVIL = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _english(demo):
+    """Messages are checked in English (the demo people mostly read Spanish)."""
+    from cogest.models import UserProfile
+
+    UserProfile.objects.update(language="en")
+
+
 @pytest.fixture
 def world(demo):
     return build_runbook_world(demo)
