@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from cmdb.choices import ReviewTaskStatus, RunbookKind, Side
 from cmdb.errors import StaleVersion
+from cmdb.events import RunbookPublished, RunbookReviewDue
 from cmdb.models import (
     CIClass,
     ConfigurationItem,
@@ -47,6 +48,7 @@ from cmdb.models import (
     RunbookVersion,
 )
 from cogest.choices import FunctionalArea, Role
+from cogest.events import publish
 from cogest.models import UserProfile
 from cogest.querysets import viewer_for
 from cogest.services import audit_record
@@ -360,6 +362,7 @@ def runbook_create(
         after={**runbook_snapshot(runbook), "published": 1},
         note=note,
     )
+    publish(RunbookPublished(runbook_id=runbook.pk, number=1, actor_id=by.pk))
     return runbook
 
 
@@ -446,6 +449,7 @@ def _publish(locked: Runbook, by, text: str, note: str) -> RunbookVersion:
         after={"version": number},
         note=note,
     )
+    publish(RunbookPublished(runbook_id=locked.pk, number=number, actor_id=by.pk))
     return version
 
 
@@ -622,6 +626,7 @@ def runbook_review_tasks_due(*, today: dt.date) -> list[int]:
                 object_repr=title,
                 after={"due_on": review_on.isoformat(), "owner": owner_id, "task": task.pk},
             )
+            publish(RunbookReviewDue(task_id=task.pk, runbook_id=pk, owner_id=owner_id))
         created.append(task.pk)
     return created
 

@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from cmdb.choices import CIStatus, Environment, ProposalStatus, RelationType
 from cmdb.errors import StaleVersion
+from cmdb.events import CIChangeProposed
 from cmdb.models import CIChangeProposal, CIClass, CIRelation, ConfigurationItem
 from cmdb.schema import unstorable, validate_attributes
+from cogest.events import publish
 from cogest.models import Organization, Team, UserProfile
 from cogest.querysets import viewer_for
 from cogest.services import audit_record
@@ -285,6 +287,7 @@ def _propose(ci: ConfigurationItem, by, cleaned: dict, reason: str) -> CIChangeP
         after=proposal.changes,
         note=f"proposal {proposal.pk}",
     )
+    publish(CIChangeProposed(proposal_id=proposal.pk, ci_id=ci.pk, actor_id=by.pk))
     return proposal
 
 

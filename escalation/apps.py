@@ -35,5 +35,9 @@ class EscalationConfig(AppConfig):
             SlaBreached,
         ):
             subscribe(event_type, webhooks.on_event)
+        # The CMDB's people: runbook versions to acknowledge, reviews due, proposals to decide.
+        from escalation import cmdb_notify
+
+        cmdb_notify.connect()
         # While a shadow engagement is active, new tickets in its scope go to its provider.
         register_router(shadow.route_to_shadow)
