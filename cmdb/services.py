@@ -291,6 +291,18 @@ def _propose(ci: ConfigurationItem, by, cleaned: dict, reason: str) -> CIChangeP
     return proposal
 
 
+def may_decide_proposal(user, proposal: CIChangeProposal) -> bool:
+    """Who approves or rejects a proposal: an internal manager, or the CI's internal owner
+    (any internal agent when the CI has none); administrators too."""
+    viewer = viewer_for(user)
+    owner_id = proposal.ci.internal_owner_id
+    return viewer.is_admin or (
+        viewer.is_internal
+        and not viewer.is_requester
+        and (viewer.is_manager or owner_id in (None, user.pk))
+    )
+
+
 def _decidable(proposal: CIChangeProposal | int, by) -> CIChangeProposal:
     """A pending proposal, locked, that ``by`` may decide: internal managers, or the CI's
     internal owner (any internal agent when the CI has none)."""
@@ -299,14 +311,7 @@ def _decidable(proposal: CIChangeProposal | int, by) -> CIChangeProposal:
     if not found:
         raise CIChangeProposal.DoesNotExist(f"No visible proposal {pk}.")
     locked = CIChangeProposal.objects.select_for_update().select_related("ci").get(pk=pk)
-    viewer = viewer_for(by)
-    owner_id = locked.ci.internal_owner_id
-    allowed = viewer.is_admin or (
-        viewer.is_internal
-        and not viewer.is_requester
-        and (viewer.is_manager or owner_id in (None, by.pk))
-    )
-    if not allowed:
+    if not may_decide_proposal(by, locked):
         raise PermissionDenied(_("Only an internal owner of the CI or a manager decides this."))
     if locked.status != ProposalStatus.PENDING:
         raise ValidationError(

@@ -20,13 +20,7 @@ from cmdb.filters import CIFilterSet
 from cmdb.forms import RelationForm
 from cmdb.impact import ci_dependencies, ci_impact
 from cmdb.models import CIClass, CIRelation, ConfigurationItem
-from cmdb.services import may_change_ci, relation_create, relation_delete
-from cogest.form_errors import add_service_errors
-from cogest.querysets import viewer_for
-from cogest.views import RestrictedViewMixin
-
-from .items_common import NoCountPaginator, is_htmx
-from .items_selectors import (
+from cmdb.selectors import (
     attribute_rows,
     ci_graph,
     ci_history,
@@ -35,6 +29,12 @@ from .items_selectors import (
     colour_index,
     parties_for,
 )
+from cmdb.services import may_change_ci, relation_create, relation_delete
+from cogest.form_errors import add_service_errors
+from cogest.querysets import viewer_for
+from cogest.views import RestrictedViewMixin
+
+from .items_common import NoCountPaginator, is_htmx
 
 PAGE_SIZE = 50
 # Filters drawn as menus; their current values, split, select the menus' options.

@@ -29,6 +29,7 @@ from cmdb.models import CIChangeProposal, CIClass, ConfigurationItem
 from cmdb.services import (
     CI_FIELDS,
     ci_snapshot,
+    may_decide_proposal,
     proposal_approve,
     proposal_reject,
     proposal_withdraw,
@@ -48,20 +49,9 @@ NOTE_MAX = 2000
 
 
 def proposal_may_decide(user, proposal: CIChangeProposal) -> bool:
-    """Whether the page offers ``user`` the approve/reject forms: a pending proposal, and an
-    internal manager, or the CI's internal owner (any internal agent when the CI has none).
-    The same rule ``cmdb.services`` enforces when the decision is posted."""
-    viewer = viewer_for(user)
-    if proposal.status != ProposalStatus.PENDING:
-        return False
-    if viewer.is_admin:
-        return True
-    owner_id = proposal.ci.internal_owner_id
-    return (
-        viewer.is_internal
-        and not viewer.is_requester
-        and (viewer.is_manager or owner_id in (None, user.pk))
-    )
+    """Whether the page offers ``user`` the approve/reject forms: a pending proposal they may
+    decide (the rule ``cmdb.services`` enforces when the decision is posted)."""
+    return proposal.status == ProposalStatus.PENDING and may_decide_proposal(user, proposal)
 
 
 # --- The diff ---------------------------------------------------------------------------------

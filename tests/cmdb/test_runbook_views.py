@@ -477,6 +477,8 @@ def test_list_page_queries_do_not_grow_with_runbooks(
     client.get(url)
     with django_assert_max_num_queries(20) as small:
         assert client.get(url).status_code == 200
+    few = len(small)  # now: the connection's query log is a bounded deque
     _more_runbooks(world, users, 10)
-    with django_assert_max_num_queries(len(small)):
+    client.get(url)  # new runbooks notify their owners: the bell's cached count is read again
+    with django_assert_max_num_queries(few):
         assert client.get(url).status_code == 200
