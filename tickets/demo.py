@@ -242,8 +242,19 @@ def _story(index, scenario, lang, final, rng, end, horizon) -> Story:
         overflow = story.steps[-1].at - latest
         if overflow <= dt.timedelta(0):
             return story
-        earlier += overflow + dt.timedelta(minutes=30)
-    raise RuntimeError(f"Demo story {index} does not fit in the past")  # pragma: no cover
+        # Office-time stories count their age in office hours (10 h a day, 5 days a week): move
+        # the start back by the overflow in those terms, or it creeps back too slowly to fit.
+        step = overflow + dt.timedelta(minutes=30)
+        earlier += step if around_the_clock else step * (7 / 5) * (24 / 10)
+    # Office hours can pin the last steps (a start moved within a weekend changes nothing
+    # after it): then the whole story moves back as it is, every moment by the same amount.
+    shift = story.steps[-1].at - latest + dt.timedelta(minutes=30)
+    story.created_at -= shift
+    for step in story.steps:
+        step.at -= shift
+    if story.t is not None:
+        story.t -= shift
+    return story
 
 
 # Days before now within which a story with this final status takes its last step.
