@@ -20,68 +20,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from cogest.choices import FunctionalArea, SupportLevel
+from cogest.filters import (
+    ChoicesFilter,
+    IdsFilter,
+    LimitedMultipleChoiceField,
+    StrictBooleanFilter,
+)
 from tickets.choices import Status, TicketType
 from tickets.models import Ticket
 from tickets.selectors import visible_clocks
-
-MAX_ID = 2**63 - 1  # the largest primary key a database holds: a larger id matches nothing
-MAX_VALUES = 100  # values per parameter: a longer list is an error, not a slow query
-
-
-def _storable(ids: list[int]) -> list[int]:
-    """Ids a database can hold: a larger one matches nothing (and must not reach the driver)."""
-    return [pk for pk in ids if pk <= MAX_ID]
-
-
-class MultiValueWidget(forms.SelectMultiple):
-    """Values from repeated parameters and from comma-separated lists alike."""
-
-    def value_from_datadict(self, data, files, name):
-        getlist = getattr(data, "getlist", None)
-        if getlist is not None:
-            raw = getlist(name)
-        else:
-            value = data.get(name)
-            raw = [] if value is None else value if isinstance(value, list | tuple) else [value]
-        return [part.strip() for item in raw for part in str(item).split(",") if part.strip()]
-
-    def value_omitted_from_data(self, data, files, name):
-        return name not in data
-
-
-class LimitedMultipleChoiceField(forms.TypedMultipleChoiceField):
-    widget = MultiValueWidget
-
-    def validate(self, value):
-        super().validate(value)
-        if len(value) > MAX_VALUES:
-            raise forms.ValidationError(
-                _("At most %(n)s values."), code="max_values", params={"n": MAX_VALUES}
-            )
-
-
-class IdListField(forms.Field):
-    """One or more positive ids."""
-
-    widget = MultiValueWidget
-    default_error_messages = {
-        "invalid": _("Enter ids (whole numbers), separated by commas."),
-        "max_values": _("At most %(n)s values."),
-    }
-
-    def to_python(self, value):
-        if not value:
-            return []
-        ids = []
-        for item in value:
-            if not item.isascii() or not item.isdigit():
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            ids.append(int(item))
-        if len(ids) > MAX_VALUES:
-            raise forms.ValidationError(
-                self.error_messages["max_values"], code="max_values", params={"n": MAX_VALUES}
-            )
-        return ids
 
 
 class DateOrDateTimeField(forms.Field):
@@ -110,50 +57,6 @@ class DateOrDateTimeField(forms.Field):
         except (ValueError, OverflowError):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         return parsed
-
-
-class StrictBooleanField(forms.Field):
-    """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
-
-    default_error_messages = {"invalid": _("Use true or false.")}
-    VALUES = {"true": True, "1": True, "false": False, "0": False}
-
-    def to_python(self, value):
-        value = (value or "").strip().lower()
-        if not value:
-            return None
-        if value not in self.VALUES:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return self.VALUES[value]
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanFilter(django_filters.Filter):
-    field_class = StrictBooleanField
-
-
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
-class ChoicesFilter(django_filters.Filter):
-    """One or more values of an enumeration, matched with ``IN``."""
-
-    field_class = LimitedMultipleChoiceField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
-
-
-@extend_schema_field({"type": "array", "items": {"type": "integer"}})
-class IdsFilter(django_filters.Filter):
-    """One or more ids of a foreign key, matched with ``IN``."""
-
-    field_class = IdListField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__in": _storable(value)})
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -374,9 +277,7 @@ class TicketFilterSet(django_filters.FilterSet):
             return queryset
         through = Ticket.cis.through
         # A subquery, not a join: a ticket with two of the CIs is listed once, without DISTINCT.
-        tickets = through.objects.filter(configurationitem_id__in=_storable(value)).values(
-            "ticket_id"
-        )
+        tickets = through.objects.filter(configurationitem_id__in=value).values("ticket_id")
         return queryset.filter(pk__in=tickets)
 
     def filter_q(self, queryset, name, value):

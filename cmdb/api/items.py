@@ -36,7 +36,7 @@ from rest_framework.response import Response
 
 from cmdb.choices import CRITICALITY_CHOICES, CIStatus, Environment, RelationType
 from cmdb.errors import StaleVersion
-from cmdb.filters import MAX_ID, CIFilterSet, CIRelationFilterSet
+from cmdb.filters import CIFilterSet, CIRelationFilterSet
 from cmdb.impact import DEFAULT_DEPTH, MAX_DEPTH, ci_dependencies, ci_impact
 from cmdb.models import CIChangeProposal, CIClass, CIRelation, ConfigurationItem
 from cmdb.schema import unstorable
@@ -44,6 +44,7 @@ from cmdb.services import ci_create, ci_update, may_change_ci, relation_create, 
 from cogest.api.base import RestrictedQuerysetMixin, StrictSerializerMixin
 from cogest.api.exceptions import PreconditionFailed
 from cogest.api.filters import FilterBackend
+from cogest.filters import MAX_ID
 from cogest.models import Organization, Team, UserProfile
 from cogest.querysets import viewer_for
 

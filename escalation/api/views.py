@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cogest.api.base import RestrictedQuerysetMixin
+from cogest.filters import ChoicesFilter, IdsFilter, StrictBooleanFilter
 from escalation.configuration import (
     notification_mark_all_read,
     notification_mark_read,
@@ -23,7 +24,6 @@ from escalation.configuration import (
 from escalation.models import EscalationEvent, EscalationRule, Notification
 from escalation.models.rules import Trigger
 from escalation.selectors import EVENT_QUERYSET, RULE_QUERYSET
-from tickets.filters import ChoicesFilter, IdsFilter, StrictBooleanFilter
 
 from .serializers import (
     EventSerializer,

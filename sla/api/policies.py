@@ -13,9 +13,9 @@ from rest_framework import mixins, serializers, viewsets
 
 from cogest.api.base import RestrictedQuerysetMixin
 from cogest.choices import TicketType
+from cogest.filters import IdsFilter, StrictBooleanFilter
 from sla.models import SlaPolicy, SlaTarget
 from sla.models.policies import PENDING_REASON_CHOICES, PRIORITY_CHOICES, Metric, Scope
-from tickets.filters import IdsFilter, StrictBooleanFilter
 
 
 class SlaTargetSerializer(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from cogest.api.base import StrictSerializerMixin
 from cogest.choices import FunctionalArea, SupportLevel
 from cogest.expressions import json_instant
+from cogest.filters import MAX_ID
 from cogest.markdown import render_markdown
 from cogest.models import Team
 from cogest.querysets import viewer_for
@@ -27,7 +28,6 @@ from tickets.choices import (
     TicketType,
     Visibility,
 )
-from tickets.filters import MAX_ID
 from tickets.models import Attachment, Comment, Handoff, Ticket, TicketLink, WorkLog
 from tickets.services.handoffs import CHECKLIST_KEYS
 
