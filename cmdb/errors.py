@@ -1,9 +1,5 @@
-"""Domain errors of the CMDB, mapped to HTTP answers by the API and to form errors by pages."""
+"""Domain errors of the CMDB: a stale version is the core's (one 412 for every object)."""
 
+from cogest.errors import StaleVersion
 
-class StaleVersion(Exception):
-    """The caller edited an old version of a CI or runbook (412 in the API)."""
-
-    def __init__(self, *, current: int, expected: int):
-        self.current, self.expected = current, expected
-        super().__init__(f"Object is at version {current}, not {expected}.")
+__all__ = ["StaleVersion"]

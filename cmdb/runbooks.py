@@ -292,7 +292,7 @@ def runbook_snapshot(runbook: Runbook) -> dict:
 
 def _check_version(runbook: Runbook, expected_version: int | None) -> None:
     if expected_version is not None and runbook.version != expected_version:
-        raise StaleVersion(current=runbook.version, expected=expected_version)
+        raise StaleVersion(current=runbook.version, expected=expected_version, label=_("Runbook"))
 
 
 # --- Writing ------------------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def ci_update(
     if not direct:
         direct = may_change_ci(by, locked)
     if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(current=locked.version, expected=expected_version)
+        raise StaleVersion(current=locked.version, expected=expected_version, label="CI")
     cleaned = _clean(values, partial=True)
     if not direct:
         return UpdateResult(ci=locked, proposal=_propose(locked, by, cleaned, reason))

@@ -13,8 +13,6 @@ for an internal owner's review: ``202 Accepted`` with the proposal, the CI uncha
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -35,14 +33,17 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from cmdb.choices import CRITICALITY_CHOICES, CIStatus, Environment, RelationType
-from cmdb.errors import StaleVersion
 from cmdb.filters import CIFilterSet, CIRelationFilterSet
 from cmdb.impact import DEFAULT_DEPTH, MAX_DEPTH, ci_dependencies, ci_impact
 from cmdb.models import CIChangeProposal, CIClass, CIRelation, ConfigurationItem
 from cmdb.schema import unstorable
 from cmdb.services import ci_create, ci_update, may_change_ci, relation_create, relation_delete
-from cogest.api.base import RestrictedQuerysetMixin, StrictSerializerMixin
-from cogest.api.exceptions import PreconditionFailed
+from cogest.api.base import (
+    IF_MATCH_HEADER,
+    RestrictedQuerysetMixin,
+    StrictSerializerMixin,
+    expected_version,
+)
 from cogest.api.filters import FilterBackend
 from cogest.filters import MAX_ID
 from cogest.models import Organization, Team, UserProfile
@@ -51,19 +52,9 @@ from cogest.querysets import viewer_for
 User = get_user_model()
 
 ID_PATTERN = r"[0-9]{1,18}"  # a longer id is simply a 404
-IF_MATCH = re.compile(
-    r'^(?:W/"(?P<weak>[0-9]{1,9})"|"(?P<strong>[0-9]{1,9})"|(?P<bare>[0-9]{1,9}))$'
-)
 TEXT_MAX = 50_000
 
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The version read (the ETag): "3", 3 or W/"3". A stale version answers 412.',
-)
 DEPTH = OpenApiParameter(
     "depth",
     OpenApiTypes.INT,
@@ -71,19 +62,6 @@ DEPTH = OpenApiParameter(
     required=False,
     description=f"How many relations away to look: 1 to {MAX_DEPTH} (default {DEFAULT_DEPTH}).",
 )
-
-
-def expected_version(request) -> int | None:
-    """The version of an ``If-Match`` header (``"3"``, ``3``, ``W/"3"``; ``*`` is any)."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = IF_MATCH.match(header.strip())
-    if match is None:
-        raise exceptions.ValidationError(
-            {"If-Match": [_('Send the version you read: "3", 3 or W/"3".')]}
-        )
-    return int(next(v for v in match.groups() if v is not None))
 
 
 def parse(serializer_class, request, **kwargs):
@@ -401,18 +379,6 @@ class ImpactSerializer(serializers.Serializer):
     services = ImpactEntrySerializer(many=True, help_text=gettext_lazy("Business services."))
 
 
-class StaleVersionMixin:
-    """A stale version (the service's ``StaleVersion``) is HTTP 412 with a JSON detail."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, StaleVersion):
-            exc = PreconditionFailed(
-                _("The CI is at version %(current)s, not %(expected)s: read it again.")
-                % {"current": exc.current, "expected": exc.expected}
-            )
-        return super().handle_exception(exc)
-
-
 @extend_schema_view(
     list=extend_schema(summary="List the configuration items the caller may see"),
     retrieve=extend_schema(
@@ -426,7 +392,6 @@ class StaleVersionMixin:
     ),
 )
 class CIViewSet(
-    StaleVersionMixin,
     RestrictedQuerysetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -8,8 +8,6 @@ visible runbook the caller may not change answers 403. ``PATCH`` and publishing 
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,38 +26,19 @@ from rest_framework.response import Response
 
 from cmdb import runbooks as rb
 from cmdb.choices import RunbookKind, Side
-from cmdb.errors import StaleVersion
 from cmdb.models import CIClass, Runbook, RunbookAcknowledgement, RunbookVersion
-from cogest.api.base import RestrictedQuerysetMixin, StrictSerializerMixin
-from cogest.api.exceptions import Conflict, PreconditionFailed
+from cogest.api.base import (
+    IF_MATCH_HEADER,
+    RestrictedQuerysetMixin,
+    StrictSerializerMixin,
+    expected_version,
+)
+from cogest.api.exceptions import Conflict
 from cogest.choices import FunctionalArea
 
 ID_PATTERN = r"[0-9]{1,18}"
 MAX_ID = 2**63 - 1
-IF_MATCH = re.compile(
-    r'^(?:W/"(?P<weak>[0-9]{1,9})"|"(?P<strong>[0-9]{1,9})"|(?P<bare>[0-9]{1,9}))$'
-)
-IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The version read (the ETag): "3", 3 or W/"3". A stale version answers 412.',
-)
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-
-
-def expected_version(request) -> int | None:
-    """The version of an ``If-Match`` header (``"3"``, ``3``, ``W/"3"``; ``*`` is any)."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = IF_MATCH.match(header.strip())
-    if match is None:
-        raise exceptions.ValidationError(
-            {"If-Match": [_('Send the version you read: "3", 3 or W/"3".')]}
-        )
-    return int(next(v for v in match.groups() if v is not None))
 
 
 # --- Serializers ------------------------------------------------------------------------------
@@ -308,12 +287,7 @@ class RunbookViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def handle_exception(self, exc):
-        if isinstance(exc, StaleVersion):
-            exc = PreconditionFailed(
-                _("The runbook is at version %(current)s, not %(expected)s: read it again.")
-                % {"current": exc.current, "expected": exc.expected}
-            )
-        elif isinstance(exc, rb.AlreadyAcknowledged):
+        if isinstance(exc, rb.AlreadyAcknowledged):
             exc = Conflict(" ".join(exc.messages))
         return super().handle_exception(exc)
 

@@ -2,8 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
-from rest_framework import serializers, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers, viewsets
+
+IF_MATCH = re.compile(
+    r'^(?:W/"(?P<weak>[0-9]{1,9})"|"(?P<strong>[0-9]{1,9})"|(?P<bare>[0-9]{1,9}))$'
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The version read (the ETag): "3", 3 or W/"3". A stale version answers 412.',
+)
+
+
+def expected_version(request) -> int | None:
+    """The version of an ``If-Match`` header (``"3"``, ``3``, ``W/"3"``; ``*`` is any): what
+    services compare with the row's ``version`` (``StaleVersion`` → 412)."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = IF_MATCH.match(header.strip())
+    if match is None:
+        raise exceptions.ValidationError(
+            {"If-Match": [_('Send the version you read: "3", 3 or W/"3".')]}
+        )
+    return int(next(v for v in match.groups() if v is not None))
 
 
 class RestrictedQuerysetMixin:

@@ -10,6 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cogest.errors import StaleVersion
+
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
@@ -36,9 +38,14 @@ def _validation_payload(exc: DjangoValidationError):
 
 def exception_handler(exc, context):
     """DRF's handler, plus domain errors: Django ``ValidationError`` → 400, ``PermissionDenied``
-    → 403, ``DoesNotExist`` → 404."""
+    → 403, ``DoesNotExist`` → 404, ``StaleVersion`` (an ``If-Match`` behind the object) → 412."""
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_payload(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, StaleVersion):
+        exc = PreconditionFailed(
+            _("%(object)s is at version %(current)s, not %(expected)s: read it again.")
+            % {"object": exc.label or _("It"), "current": exc.current, "expected": exc.expected}
+        )
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404) or exc.__class__.__name__ == "DoesNotExist":

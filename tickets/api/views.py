@@ -6,8 +6,6 @@ its own URL and on every URL under it. Writes go through the services, which che
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.db.models import Q
 from django.http import FileResponse
@@ -24,8 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from cogest.api.base import RestrictedQuerysetMixin
-from cogest.api.exceptions import PreconditionFailed
+from cogest.api.base import IF_MATCH_HEADER, RestrictedQuerysetMixin, expected_version
 from cogest.api.filters import FilterBackend
 from cogest.querysets import viewer_for
 from tickets.choices import Source, Visibility
@@ -38,7 +35,6 @@ from tickets.selectors import (
     ticket_list_rows,
 )
 from tickets.services import (
-    StaleVersion,
     attachment_add,
     comment_add,
     handoff_accept,
@@ -77,42 +73,16 @@ from .serializers import (
 
 # Ids in URLs: digits, and no more than a database key holds (a longer one is simply a 404).
 ID_PATTERN = r"[0-9]{1,18}"
-IF_MATCH = re.compile(
-    r'^(?:W/"(?P<weak>[0-9]{1,9})"|"(?P<strong>[0-9]{1,9})"|(?P<bare>[0-9]{1,9}))$'
-)
 
 TICKET_ID = OpenApiParameter("ticket_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ATTACHMENT_ID = OpenApiParameter("att_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The version read (the ETag): "3", 3 or W/"3". A stale version answers 412.',
-)
 
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
-
-
-def expected_version(request) -> int | None:
-    """The version of an ``If-Match`` header (``"3"``, ``3``, ``W/"3"``; ``*`` is any)."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return None
-    header = header.strip()
-    if header == "*":
-        return None
-    match = IF_MATCH.match(header)
-    if match is None:
-        raise exceptions.ValidationError(
-            {"If-Match": [_('Send the version you read: "3", 3 or W/"3".')]}
-        )
-    return int(next(v for v in match.groups() if v is not None))
 
 
 def parse(serializer_class, request, **context):
@@ -126,18 +96,6 @@ def default_visibility(user) -> str:
     """What a comment or file is when nobody says: public for requesters (all they may
     write), internal for technicians (the side that cannot leak)."""
     return Visibility.PUBLIC if viewer_for(user).is_requester else Visibility.INTERNAL
-
-
-class StaleVersionMixin:
-    """A stale version (the service's ``StaleVersion``) is HTTP 412 with a JSON detail."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, StaleVersion):
-            exc = PreconditionFailed(
-                _("The ticket is at version %(current)s, not %(expected)s: read it again.")
-                % {"current": exc.current, "expected": exc.expected}
-            )
-        return super().handle_exception(exc)
 
 
 @extend_schema_view(
@@ -154,7 +112,6 @@ class StaleVersionMixin:
     ),
 )
 class TicketViewSet(
-    StaleVersionMixin,
     RestrictedQuerysetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -312,7 +269,7 @@ class TicketViewSet(
         return self._ticket_response(self.get_queryset().filter(pk=pk))
 
 
-class TicketChildViewSet(StaleVersionMixin, RestrictedQuerysetMixin, viewsets.GenericViewSet):
+class TicketChildViewSet(RestrictedQuerysetMixin, viewsets.GenericViewSet):
     """Something under ``/tickets/{ticket_pk}/``: 404 unless the caller sees the ticket."""
 
     parser_classes = [JSONParser]

@@ -20,7 +20,7 @@ def lock_ticket(*, ticket: Ticket | int, by, expected_version: int | None = None
     pk = ticket.pk if isinstance(ticket, Ticket) else ticket
     locked = Ticket.objects.lock_for_change(by, pk)
     if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(current=locked.version, expected=expected_version)
+        raise StaleVersion(current=locked.version, expected=expected_version, label=_("Ticket"))
     return locked
 
 

@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from cogest.errors import StaleVersion  # noqa: F401 (raised by the ticket services)
+
 
 class InvalidTransition(ValidationError):
     """The workflow does not allow this move (400)."""
@@ -14,11 +16,3 @@ class InvalidTransition(ValidationError):
             "requested": requested,
         }
         super().__init__({"status": [message]}, code="invalid_transition")
-
-
-class StaleVersion(Exception):
-    """The caller edited an old version of the ticket (412 in the API)."""
-
-    def __init__(self, *, current: int, expected: int):
-        self.current, self.expected = current, expected
-        super().__init__(f"Ticket is at version {current}, not {expected}.")
