@@ -76,6 +76,42 @@ class PartnerPageMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class SideMixin:
+    """Which portal a page mounted for both audiences serves (``sided``): its base template and
+    its URL namespace, ``namespaces`` = (internal, partner)."""
+
+    audience = "internal"
+    namespaces: tuple[str, str] = ("", "")
+
+    @property
+    def namespace(self) -> str:
+        return self.namespaces[1] if self.audience == "partner" else self.namespaces[0]
+
+    def side_context(self) -> dict:
+        partner = self.audience == "partner"
+        return {
+            "base_template": "partner/base.html" if partner else "cogest/base_internal.html",
+            "is_partner_side": partner,
+            "ns": self.namespace,
+        }
+
+
+def side_classes(side: type[SideMixin]) -> tuple[type, type]:
+    """``side`` for internal staff (``InternalPageMixin``) and for a provider's people."""
+    internal = type(f"Internal{side.__name__}", (side, InternalPageMixin), {"audience": "internal"})
+    partner = type(f"Partner{side.__name__}", (side, PartnerPageMixin), {"audience": "partner"})
+    return internal, partner
+
+
+def sided(view_class, side: type[SideMixin]) -> tuple[type, type]:
+    """The internal and partner versions of a view: one page, two portals."""
+    internal_side, partner_side = side_classes(side)
+    internal = type(f"Internal{view_class.__name__}", (internal_side, view_class), {})
+    partner = type(f"Partner{view_class.__name__}", (partner_side, view_class), {})
+    internal.__module__ = partner.__module__ = view_class.__module__
+    return internal, partner
+
+
 class RestrictedViewMixin:
     """``get_queryset`` is restricted to the viewer: the only way a page reads domain rows."""
 

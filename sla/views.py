@@ -20,7 +20,8 @@ from django.views.generic.detail import SingleObjectMixin
 from cogest.form_errors import add_service_errors
 from cogest.models import Engagement, Team
 from cogest.querysets import viewer_for
-from cogest.views import InternalPageMixin, PartnerPageMixin, RestrictedViewMixin
+from cogest.views import RestrictedViewMixin, SideMixin, side_classes
+from cogest.views import sided as cogest_sided
 from sla import exports, metrics, reviews
 from sla.forms import (
     DashboardFilterForm,
@@ -34,38 +35,24 @@ from sla.models import FollowUpAction, KpiReview
 # --- Audiences --------------------------------------------------------------------------------
 
 
-class Side:
-    """Which portal a view serves: its base template and URL namespace."""
+class SlaSide(SideMixin):
+    """The SLA pages: ``/sla/`` for internal staff, ``/partner/kpis/`` for a provider."""
 
-    audience = "internal"
-
-    @property
-    def namespace(self) -> str:
-        return "partner-kpis" if self.audience == "partner" else "sla"
+    namespaces = ("sla", "partner-kpis")
 
     def side_context(self) -> dict:
         partner = self.audience == "partner"
         return {
-            "base_template": "partner/base.html" if partner else "cogest/base_internal.html",
-            "is_partner_side": partner,
-            "ns": self.namespace,
+            **super().side_context(),
             "ticket_detail_url": "partner-tickets:detail" if partner else "tickets:detail",
         }
 
 
-class InternalSide(Side, InternalPageMixin):
-    audience = "internal"
-
-
-class PartnerSide(Side, PartnerPageMixin):
-    audience = "partner"
+InternalSide, PartnerSide = side_classes(SlaSide)
 
 
 def sided(view_class):
-    """The internal and partner versions of a view."""
-    internal = type(f"Internal{view_class.__name__}", (InternalSide, view_class), {})
-    partner = type(f"Partner{view_class.__name__}", (PartnerSide, view_class), {})
-    return internal, partner
+    return cogest_sided(view_class, SlaSide)
 
 
 # --- Dashboard ---------------------------------------------------------------------------------

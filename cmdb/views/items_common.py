@@ -9,7 +9,8 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 
 from cogest.querysets import viewer_for
-from cogest.views import InternalPageMixin, PartnerPageMixin
+from cogest.views import SideMixin, side_classes
+from cogest.views import sided as cogest_sided
 
 INTERNAL_NS, PARTNER_NS = "cmdb", "partner-cmdb"
 
@@ -18,13 +19,13 @@ def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
-class CISideMixin:
+class CISideMixin(SideMixin):
     """Which audience a CI page serves. The CMDB is for technicians: a requester gets 404
     everywhere (``restrict`` gives them no CI). Someone on the other side opening a page is sent
     to the same page there (a provider opening ``/cmdb/cis/7/`` lands on
     ``/partner/cmdb/cis/7/``)."""
 
-    audience = "internal"
+    namespaces = (INTERNAL_NS, PARTNER_NS)
 
     def dispatch(self, request, *args, **kwargs):
         user = request.user
@@ -43,36 +44,16 @@ class CISideMixin:
                     return redirect(f"{url}?{query}" if query else url)
         return super().dispatch(request, *args, **kwargs)
 
-    @property
-    def namespace(self) -> str:
-        return PARTNER_NS if self.audience == "partner" else INTERNAL_NS
-
     def url(self, name: str, *args) -> str:
         return reverse(f"{self.namespace}:{name}", args=args)
 
-    def side_context(self) -> dict:
-        partner = self.audience == "partner"
-        return {
-            "base_template": "partner/base.html" if partner else "cogest/base_internal.html",
-            "is_partner_side": partner,
-            "ns": self.namespace,
-        }
 
-
-class InternalSide(CISideMixin, InternalPageMixin):
-    audience = "internal"
-
-
-class PartnerSide(CISideMixin, PartnerPageMixin):
-    audience = "partner"
+InternalSide, PartnerSide = side_classes(CISideMixin)
 
 
 def sided(view_class) -> tuple[type, type]:
-    """The internal and partner versions of a view."""
-    internal = type(f"Internal{view_class.__name__}", (InternalSide, view_class), {})
-    partner = type(f"Partner{view_class.__name__}", (PartnerSide, view_class), {})
-    internal.__module__ = partner.__module__ = view_class.__module__
-    return internal, partner
+    """The internal and partner versions of a CMDB page."""
+    return cogest_sided(view_class, CISideMixin)
 
 
 class NoCountPage(Page):

@@ -30,44 +30,26 @@ from cogest.choices import FunctionalArea
 from cogest.form_errors import add_service_errors
 from cogest.markdown import render_markdown
 from cogest.querysets import viewer_for
-from cogest.views import InternalPageMixin, PartnerPageMixin, RestrictedViewMixin
+from cogest.views import RestrictedViewMixin, SideMixin, side_classes
+from cogest.views import sided as cogest_sided
 
 CI_PICKER_LIMIT = 20
 
 # --- Audiences ---------------------------------------------------------------------------------
 
 
-class Side:
-    """Which portal a view serves: its base template and URL namespace."""
+class RunbookSide(SideMixin):
+    """Runbook pages: ``/cmdb/runbooks/`` for internal staff, ``/partner/cmdb/runbooks/`` for a
+    provider (both sides read runbooks; ``restrict`` decides which)."""
 
-    audience = "internal"
-
-    @property
-    def namespace(self) -> str:
-        return "partner-cmdb" if self.audience == "partner" else "cmdb"
-
-    def side_context(self) -> dict:
-        partner = self.audience == "partner"
-        return {
-            "base_template": "partner/base.html" if partner else "cogest/base_internal.html",
-            "is_partner_side": partner,
-            "ns": self.namespace,
-        }
+    namespaces = ("cmdb", "partner-cmdb")
 
 
-class InternalSide(Side, InternalPageMixin):
-    audience = "internal"
-
-
-class PartnerSide(Side, PartnerPageMixin):
-    audience = "partner"
+InternalSide, PartnerSide = side_classes(RunbookSide)
 
 
 def sided(view_class):
-    """The internal and partner versions of a view."""
-    internal = type(f"Internal{view_class.__name__}", (InternalSide, view_class), {})
-    partner = type(f"Partner{view_class.__name__}", (PartnerSide, view_class), {})
-    return internal, partner
+    return cogest_sided(view_class, RunbookSide)
 
 
 # --- Forms --------------------------------------------------------------------------------------
