@@ -18,22 +18,11 @@ from django.utils.translation import gettext as _
 
 from cmdb.choices import CIStatus, Environment, ImportFormat, RelationType
 from cmdb.models import CIClass
+from cmdb.services import CI_FIELDS
 
-#: CI fields a file may set, as columns (CSV) or keys (JSON).
-FIELD_COLUMNS = (
-    "name",
-    "status",
-    "environment",
-    "site",
-    "criticality",
-    "owner_team",
-    "managed_by",
-    "internal_owner",
-    "provider_owner",
-    "asset_tag",
-    "serial",
-    "description",
-)
+#: CI fields a file may set, as columns (CSV) or keys (JSON): what a person may set on a CI but
+#: the class (the import's) and the attributes (a column each).
+FIELD_COLUMNS = tuple(name for name in CI_FIELDS if name not in ("ci_class", "attributes"))
 RELATIONS = "relations"
 CLASS_COLUMN = "ci_class"
 ATTR = "attr."

@@ -35,7 +35,7 @@ from cmdb.importing.rows import (
     tagged,
 )
 from cmdb.models import CIClass, CIRelation, ConfigurationItem, ImportJob
-from cmdb.services import ci_snapshot
+from cmdb.services import CI_FIELDS, ci_snapshot
 from cogest import outbox
 from cogest.bulk import insert_many, update_many
 from cogest.models import Organization, Team
@@ -49,24 +49,8 @@ SAMPLE_ROWS = 20
 ANALYZE_AFTER_ROWS = 2000
 # A running job nobody has touched for this long is taken over (databases without advisory locks).
 STALE_SECONDS = 30 * 60
-# The columns of a CI that an import writes (update_many), beside the version.
-WRITTEN = (
-    "name",
-    "status",
-    "environment",
-    "site",
-    "criticality",
-    "owner_team",
-    "managed_by",
-    "internal_owner",
-    "provider_owner",
-    "asset_tag",
-    "serial",
-    "attributes",
-    "description",
-    "version",
-    "updated_at",
-)
+# The columns of a CI that an import writes (update_many): all but its class, and the version.
+WRITTEN = (*(name for name in CI_FIELDS if name != "ci_class"), "version", "updated_at")
 
 
 # Any constant: the first key of the PostgreSQL advisory lock a running import holds.
