@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -76,6 +77,48 @@ class PartnerPageMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+def is_htmx(request) -> bool:
+    """An htmx request for a part of the page (a boosted link wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+class NoCountPage(Page):
+    """A page that knows whether a next one exists without counting every row."""
+
+    def __init__(self, object_list, number, paginator, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def start_index(self) -> int:
+        if not self.object_list:
+            return 0
+        return (self.number - 1) * self.paginator.per_page + 1
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+class NoCountPaginator(Paginator):
+    """Pagination that stays fast at a million rows (tickets, CIs behind a provider's rule): one
+    ``LIMIT per_page + 1`` query, no ``COUNT(*)`` (the page says "next", not "of 20,000")."""
+
+    def validate_number(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return 1
+        return min(max(number, 1), 100_000)
+
+    def page(self, number) -> NoCountPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        return NoCountPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
+
+
 class SideMixin:
     """Which portal a page mounted for both audiences serves (``sided``): its base template and
     its URL namespace, ``namespaces`` = (internal, partner)."""
@@ -87,6 +130,9 @@ class SideMixin:
     def namespace(self) -> str:
         return self.namespaces[1] if self.audience == "partner" else self.namespaces[0]
 
+    def url(self, name: str, *args) -> str:
+        return reverse(f"{self.namespace}:{name}", args=args)
+
     def side_context(self) -> dict:
         partner = self.audience == "partner"
         return {
@@ -94,6 +140,26 @@ class SideMixin:
             "is_partner_side": partner,
             "ns": self.namespace,
         }
+
+
+class OtherSideRedirectMixin(SideMixin):
+    """Someone on the other side opening a page is sent to the same page there (a provider
+    opening ``/tickets/INC-000001/`` lands on ``/partner/tickets/INC-000001/``), with the same
+    query string; a page the other side does not have leaves it to the portal mixins."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.method == "GET":
+            provider = viewer_for(request.user).is_provider
+            if provider != (self.audience == "partner"):
+                namespace = self.namespaces[1] if provider else self.namespaces[0]
+                try:
+                    url = reverse(f"{namespace}:{request.resolver_match.url_name}", kwargs=kwargs)
+                except NoReverseMatch:
+                    url = None
+                if url:
+                    query = request.GET.urlencode()
+                    return redirect(f"{url}?{query}" if query else url)
+        return super().dispatch(request, *args, **kwargs)
 
 
 def side_classes(side: type[SideMixin]) -> tuple[type, type]:

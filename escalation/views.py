@@ -17,7 +17,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from cogest.form_errors import add_service_errors
 from cogest.querysets import viewer_for
-from cogest.views import InternalPageMixin, PartnerPageMixin, RestrictedViewMixin
+from cogest.views import InternalPageMixin, PartnerPageMixin, RestrictedViewMixin, is_htmx
 from escalation import selectors
 from escalation.configuration import (
     notification_mark_all_read,
@@ -32,11 +32,6 @@ from escalation.configuration import (
 )
 from escalation.forms import NotificationPreferencesForm, RuleConditionsForm, RuleForm
 from escalation.models import EscalationRule, Notification, NotificationPreference
-
-
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
-
 
 # --- Rules -------------------------------------------------------------------------------------
 

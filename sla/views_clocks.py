@@ -16,10 +16,9 @@ from django.views import View
 from django.views.generic.detail import SingleObjectMixin
 
 from cogest.querysets import viewer_for
-from cogest.views import RestrictedViewMixin
+from cogest.views import RestrictedViewMixin, is_htmx
 from sla.selectors import clock_explanations_for_ticket
 from tickets.models import Ticket
-from tickets.views import is_htmx
 
 MAX_CLOCK_ID = 2**63 - 1
 

@@ -32,9 +32,7 @@ from cmdb.selectors import (
 from cmdb.services import may_change_ci, relation_create, relation_delete
 from cogest.form_errors import add_service_errors
 from cogest.querysets import viewer_for
-from cogest.views import RestrictedViewMixin
-
-from .items_common import NoCountPaginator, is_htmx
+from cogest.views import NoCountPaginator, RestrictedViewMixin, is_htmx
 
 PAGE_SIZE = 50
 # Filters drawn as menus; their current values, split, select the menus' options.

@@ -22,9 +22,7 @@ from cmdb.models import CIClass, ConfigurationItem
 from cmdb.services import ci_create, ci_update, may_change_ci
 from cogest.form_errors import add_service_errors
 from cogest.querysets import viewer_for
-from cogest.views import RestrictedViewMixin
-
-from .items_common import is_htmx
+from cogest.views import RestrictedViewMixin, is_htmx
 
 
 class CIFormPageMixin:

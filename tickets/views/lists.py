@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from django.views.generic.detail import SingleObjectMixin
 from cogest import selectors as core_selectors
 from cogest.models import Organization, Team
 from cogest.querysets import viewer_for
-from cogest.views import RestrictedViewMixin
+from cogest.views import NoCountPaginator, RestrictedViewMixin
 from tickets import selectors
 from tickets.cmdb_links import with_critical_impact
 from tickets.filters import SLA_DUE_ORDERING, SLA_STATES, filter_by_sla, order_by_sla_due
@@ -46,43 +45,6 @@ PAGE_SIZE = 50
 
 
 # --- List ---------------------------------------------------------------------------------------
-
-
-class NoCountPage(Page):
-    """A page that knows whether a next one exists without counting every row."""
-
-    def __init__(self, object_list, number, paginator, has_next: bool):
-        super().__init__(object_list, number, paginator)
-        self._has_next = has_next
-
-    def has_next(self) -> bool:
-        return self._has_next
-
-    def start_index(self) -> int:
-        if not self.object_list:
-            return 0
-        return (self.number - 1) * self.paginator.per_page + 1
-
-    def end_index(self) -> int:
-        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
-
-
-class NoCountPaginator(Paginator):
-    """Pagination that stays fast at a million tickets: one ``LIMIT per_page + 1`` query, no
-    ``COUNT(*)`` (the page says "next", not "of 20,000")."""
-
-    def validate_number(self, number) -> int:
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            return 1
-        return min(max(number, 1), 100_000)
-
-    def page(self, number) -> NoCountPage:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        return NoCountPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
 
 
 class _Members(list):
