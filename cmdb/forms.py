@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from cmdb.choices import CRITICALITY_CHOICES, CIStatus, Environment, RelationType
 from cmdb.models import CIClass, ConfigurationItem
 from cmdb.schema import attribute_errors, coerce_text
+from cogest.forms import StyledForm, style
 from cogest.models import Organization, Team, UserProfile
 from cogest.querysets import viewer_for
 
@@ -21,44 +22,6 @@ STALE_MESSAGE = gettext_lazy(
     "Someone changed this CI while you were editing it. Reload the page to see their change, "
     "then edit again."
 )
-
-
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, and ``is-invalid`` on the fields that have errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            style(field)
-
-    def full_clean(self):
-        super().full_clean()
-        self._flag_invalid()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self._flag_invalid()
-
-    def _flag_invalid(self):
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
-
-
-def style(field: forms.Field) -> forms.Field:
-    widget = field.widget
-    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
-        css = "form-check-input"
-    elif isinstance(widget, forms.Select):
-        css = "form-select form-select-sm"
-    else:
-        css = "form-control form-control-sm"
-    if css not in widget.attrs.get("class", ""):
-        widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
-    return field
 
 
 # --- Attributes: one field per schema property ---------------------------------------------------

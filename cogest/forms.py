@@ -30,3 +30,42 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, and ``is-invalid`` on the fields that have errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            style(field)
+
+    def full_clean(self):
+        super().full_clean()
+        self._flag_invalid()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._flag_invalid()
+
+    def _flag_invalid(self):
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+
+
+def style(field: forms.Field) -> forms.Field:
+    """Bootstrap's classes on a field's widget (once, whatever else the widget carries)."""
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        css = "form-select form-select-sm"
+    else:
+        css = "form-control form-control-sm"
+    if css not in widget.attrs.get("class", ""):
+        widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+    return field

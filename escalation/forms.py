@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cogest.choices import FunctionalArea, SupportLevel, TicketType
+from cogest.forms import StyledForm
 from escalation.configuration import RULE_FIELDS, RULE_RELATIONS
 from escalation.models.rules import PRIORITIES, NotifyRole, Trigger
-from tickets.forms import StyledForm
 
 CONDITION_FIELDS = (
     "ticket_types",

@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic.detail import SingleObjectMixin
 
+from cogest.filters import MAX_ID
 from cogest.querysets import viewer_for
 from cogest.views import RestrictedViewMixin, is_htmx
 from sla.selectors import clock_explanations_for_ticket
 from tickets.models import Ticket
-
-MAX_CLOCK_ID = 2**63 - 1
 
 
 def _clock_id(request) -> int | None:
@@ -29,7 +28,7 @@ def _clock_id(request) -> int | None:
     raw = request.GET.get("clock")
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_CLOCK_ID:
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
         raise Http404
     return int(raw)
 

@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from cmdb.choices import CRITICALITY_CHOICES, IMPACT_TYPES, CIStatus
 from cmdb.impact import DEFAULT_DEPTH, MAX_START, cis_impact, clamp_depth
 from cmdb.models import CIClass, CIRelation, ConfigurationItem
+from cogest.filters import MAX_ID
 from tickets.choices import OPEN_STATUSES, TicketType
 from tickets.models import Ticket
 
@@ -36,7 +37,6 @@ CI_OPEN_LIMIT = 50
 #: How many finished tickets the CI page lists.
 CI_RECENT_LIMIT = 10
 #: The largest primary key a database holds: a larger id in a URL matches nothing.
-MAX_ID = 2**63 - 1
 
 
 # --- The critical flag ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cogest.choices import FunctionalArea, SupportLevel
+from cogest.forms import StyledForm
 from tickets.choices import (
     Level,
     LinkKind,
@@ -42,39 +43,6 @@ def preset_query(**extra) -> str:
 
 def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
-
-
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget, and ``is-invalid`` on the fields that have errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(
-                widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect
-            ):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select form-select-sm"
-            else:
-                css = "form-control form-control-sm"
-            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        self._flag_invalid()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self._flag_invalid()
-
-    def _flag_invalid(self):
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
 
 def _choices_with_blank(blank_label, choices):

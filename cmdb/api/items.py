@@ -42,6 +42,7 @@ from cogest.api.base import (
     IF_MATCH_HEADER,
     RestrictedQuerysetMixin,
     StrictSerializerMixin,
+    VisibleIdField,
     expected_version,
 )
 from cogest.api.filters import FilterBackend
@@ -80,32 +81,6 @@ def _iso(value, tz) -> str | None:
 
 
 # --- Input fields ---------------------------------------------------------------------------
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisibleIdField(serializers.PrimaryKeyRelatedField):
-    """An id among the rows the caller may see: another id is "unknown", whether it exists or
-    not (nothing to learn by probing)."""
-
-    default_error_messages = {"does_not_exist": gettext_lazy("Unknown id {pk_value}.")}
-
-    def __init__(self, rows=None, **kwargs):
-        self.rows = rows
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.rows(self.context["request"].user)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            pk = int(data)
-        except ValueError:
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 1 <= pk <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(pk)
 
 
 def _teams(user):

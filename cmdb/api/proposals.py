@@ -24,8 +24,8 @@ from cmdb.models import CIChangeProposal
 from cmdb.services import proposal_approve, proposal_reject, proposal_withdraw
 from cogest.api.base import RestrictedQuerysetMixin, StrictSerializerMixin
 from cogest.api.filters import FilterBackend
+from cogest.filters import MAX_ID
 
-MAX_ID = 2**63 - 1
 NOTE_MAX = 2000
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 

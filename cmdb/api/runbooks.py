@@ -35,9 +35,9 @@ from cogest.api.base import (
 )
 from cogest.api.exceptions import Conflict
 from cogest.choices import FunctionalArea
+from cogest.filters import MAX_ID
 
 ID_PATTERN = r"[0-9]{1,18}"
-MAX_ID = 2**63 - 1
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 

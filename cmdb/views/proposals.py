@@ -34,6 +34,7 @@ from cmdb.services import (
     proposal_reject,
     proposal_withdraw,
 )
+from cogest.filters import MAX_ID
 from cogest.form_errors import add_service_errors
 from cogest.models import Organization, Team, UserProfile
 from cogest.querysets import viewer_for
@@ -235,7 +236,7 @@ class ProposalFilterForm(_Styled):
         choices=[("", gettext_lazy("Any status")), *ProposalStatus.choices],
     )
     ci = forms.IntegerField(
-        label=gettext_lazy("CI id"), required=False, min_value=1, max_value=2**63 - 1
+        label=gettext_lazy("CI id"), required=False, min_value=1, max_value=MAX_ID
     )
     organization = forms.TypedChoiceField(
         label=gettext_lazy("Proposed by"), required=False, coerce=int, empty_value=None

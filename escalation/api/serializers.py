@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cogest.api.base import StrictSerializerMixin
+from cogest.api.base import StrictSerializerMixin, VisibleIdField
 from cogest.choices import FunctionalArea, SupportLevel, TicketType
 from cogest.models import Engagement, Team, UserProfile
 from escalation.models import EscalationEvent, EscalationRule, Notification
@@ -20,30 +19,7 @@ from escalation.models.rules import PRIORITIES, NotifyRole, Trigger
 from escalation.selectors import rule_in_words
 
 User = get_user_model()
-MAX_ID = 2**63 - 1
 MAX_MINUTES = 525_600  # a year
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id among the objects the caller may see (``restrict``); anything else — another
-    organization's, unknown, not a whole number, too large for a key — is "does not exist"."""
-
-    def __init__(self, *, visible, **kwargs):
-        self.visible = visible  # (user) → queryset
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return self.visible(request.user if request else None)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        text = str(data)
-        if not text.isascii() or not text.isdigit() or int(text) > MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(int(text))
 
 
 @extend_schema_field({"type": "string", "pattern": "^(L1|L2|L3)?$"})
@@ -115,11 +91,11 @@ class RuleWriteSerializer(StrictSerializerMixin, serializers.Serializer):
         max_length=20,
         help_text=_("Condition: support levels (L1, L2, L3); empty: any."),
     )
-    teams = VisiblePrimaryKeyField(
-        visible=_teams, many=True, required=False, help_text=_("Condition: the holding team.")
+    teams = VisibleIdField(
+        _teams, many=True, required=False, help_text=_("Condition: the holding team.")
     )
-    engagements = VisiblePrimaryKeyField(
-        visible=_engagements, many=True, required=False, help_text=_("Condition: engagements.")
+    engagements = VisibleIdField(
+        _engagements, many=True, required=False, help_text=_("Condition: engagements.")
     )
     ci_criticality_at_most = serializers.IntegerField(
         min_value=1,
@@ -128,8 +104,8 @@ class RuleWriteSerializer(StrictSerializerMixin, serializers.Serializer):
         required=False,
         help_text=_("Condition: an affected CI of criticality 1 up to this (1 most critical)."),
     )
-    reassign_team = VisiblePrimaryKeyField(
-        visible=_teams,
+    reassign_team = VisibleIdField(
+        _teams,
         allow_null=True,
         required=False,
         help_text=_("Action: reassign to this team (another organization's: a handoff)."),
@@ -145,8 +121,8 @@ class RuleWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     post_to_channel = serializers.BooleanField(
         required=False, help_text=_("Action: post to the team's Slack/Teams channel.")
     )
-    activate_shadow = VisiblePrimaryKeyField(
-        visible=_shadow_engagements,
+    activate_shadow = VisibleIdField(
+        _shadow_engagements,
         allow_null=True,
         required=False,
         help_text=_("Action: activate this shadow engagement."),
@@ -157,8 +133,8 @@ class RuleWriteSerializer(StrictSerializerMixin, serializers.Serializer):
         required=False,
         help_text=_("How long the shadow activation lasts."),
     )
-    add_watchers = VisiblePrimaryKeyField(
-        visible=_people, many=True, required=False, help_text=_("Action: user ids to add.")
+    add_watchers = VisibleIdField(
+        _people, many=True, required=False, help_text=_("Action: user ids to add.")
     )
 
 

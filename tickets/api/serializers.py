@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cogest.api.base import StrictSerializerMixin
+from cogest.api.base import StrictSerializerMixin, VisibleIdField
 from cogest.choices import FunctionalArea, SupportLevel
 from cogest.expressions import json_instant
 from cogest.filters import MAX_ID
@@ -43,35 +43,7 @@ SLA_STATES = ("running", "paused", "met", "breached")
 # --- Input fields --------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """An id among the rows the caller may see (``restrict(user, "view")``): another id is
-    "does not exist", whether it exists or not."""
-
-    default_error_messages = {
-        "does_not_exist": _("Unknown id {pk_value}."),
-    }
-
-    def __init__(self, model=None, **kwargs):
-        self.model = model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.model.objects.restrict(self.context["request"].user, "view")
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            pk = int(data)
-        except ValueError:
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 1 <= pk <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(pk)
-
-
-class AssigneeField(VisiblePrimaryKeyField):
+class AssigneeField(VisibleIdField):
     """A member of a team the caller can see (the service checks it is the ticket's team)."""
 
     def get_queryset(self):
@@ -80,7 +52,7 @@ class AssigneeField(VisiblePrimaryKeyField):
         return User.objects.filter(pk__in=members, is_active=True)
 
 
-class RequesterField(VisiblePrimaryKeyField):
+class RequesterField(VisibleIdField):
     """Any active person (only internal staff name a requester: checked by the serializer)."""
 
     def get_queryset(self):
@@ -370,7 +342,7 @@ class TicketCreateSerializer(StrictInput):
     urgency = serializers.ChoiceField(choices=Level.choices, required=False)
     functional_area = serializers.ChoiceField(choices=FunctionalArea.choices)
     support_level = serializers.ChoiceField(choices=SupportLevel.choices, required=False)
-    team = VisiblePrimaryKeyField(model=Team, required=False, allow_null=True)
+    team = VisibleIdField(model=Team, required=False, allow_null=True)
     assignee = AssigneeField(required=False, allow_null=True)
     requester = RequesterField(
         required=False, help_text=_("Internal staff only; the caller by default.")
@@ -400,7 +372,7 @@ class TicketUpdateSerializer(StrictInput):
     functional_area = serializers.ChoiceField(choices=FunctionalArea.choices, required=False)
     support_level = serializers.ChoiceField(choices=SupportLevel.choices, required=False)
     cis = IdListField(required=False, help_text=_("Affected configuration item ids (all of them)."))
-    team = VisiblePrimaryKeyField(model=Team, required=False, allow_null=True)
+    team = VisibleIdField(model=Team, required=False, allow_null=True)
     assignee = AssigneeField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     pending_reason = serializers.ChoiceField(
@@ -465,7 +437,7 @@ class HandoffSerializer(serializers.ModelSerializer):
 
 
 class HandoffCreateSerializer(StrictInput):
-    team = VisiblePrimaryKeyField(model=Team, help_text=_("A team of another organization."))
+    team = VisibleIdField(model=Team, help_text=_("A team of another organization."))
     summary = serializers.CharField(max_length=TEXT_MAX)
     checklist = ChecklistField(required=False, allow_null=True)
 
@@ -558,7 +530,7 @@ class AttachmentCreateSerializer(StrictInput):
         required=False,
         help_text=_("As for comments. Default: internal; public for requesters."),
     )
-    comment = VisiblePrimaryKeyField(
+    comment = VisibleIdField(
         model=Comment, required=False, allow_null=True, help_text=_("A comment of this ticket.")
     )
 
@@ -595,7 +567,7 @@ class TicketLinkSerializer(serializers.ModelSerializer):
 
 
 class TicketLinkCreateSerializer(StrictInput):
-    target = VisiblePrimaryKeyField(model=Ticket)
+    target = VisibleIdField(model=Ticket)
     kind = serializers.ChoiceField(choices=LinkKind.choices)
 
 
