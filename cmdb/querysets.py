@@ -14,20 +14,32 @@ from django.db.models import Q
 from cogest.querysets import RestrictedQuerySet, Viewer, viewer_for
 
 
-def _engagement_scopes(viewer: Viewer) -> list[Q]:
-    """One ``Q`` per active engagement of the viewer's organization, read once per request.
-
-    An engagement's ``scope_ci_filter`` (``site``, ``environment``, ``ci_class``, ``status``,
-    ``criticality``: a value or a list) decides its CIs; without one, the CIs whose class belongs
-    to one of the engagement's functional areas are in scope."""
-    cached = getattr(viewer.user, "_cogest_ci_scopes", None)
+def _active_engagements(viewer: Viewer) -> list:
+    """The viewer's organization's active engagements (their CI scope and areas), read once per
+    request: every CMDB rule of a provider (CIs, runbooks, nested restricts) starts from them."""
+    cached = getattr(viewer.user, "_cogest_cmdb_engagements", None)
     if cached is not None and cached[0] == viewer.organization_id:
         return cached[1]
     from cogest.models import Engagement
 
+    engagements = list(
+        Engagement.objects.active()
+        .filter(provider_id=viewer.organization_id)
+        .only("scope_areas", "scope_ci_filter", "model")
+    )
+    with contextlib.suppress(AttributeError):
+        viewer.user._cogest_cmdb_engagements = (viewer.organization_id, engagements)
+    return engagements
+
+
+def _engagement_scopes(viewer: Viewer) -> list[Q]:
+    """One ``Q`` per active engagement of the viewer's organization.
+
+    An engagement's ``scope_ci_filter`` (``site``, ``environment``, ``ci_class``, ``status``,
+    ``criticality``: a value or a list) decides its CIs; without one, the CIs whose class belongs
+    to one of the engagement's functional areas are in scope."""
     scopes = []
-    engagements = Engagement.objects.active().filter(provider_id=viewer.organization_id)
-    for engagement in engagements.only("scope_areas", "scope_ci_filter", "model"):
+    for engagement in _active_engagements(viewer):
         scope = scope_from_filter(engagement.scope_ci_filter or {})
         if scope is None:
             areas = list(engagement.scope_areas or [])
@@ -37,8 +49,6 @@ def _engagement_scopes(viewer: Viewer) -> list[Q]:
                 scope = Q(ci_class__functional_area__in=areas)
         if scope is not None:
             scopes.append(scope)
-    with contextlib.suppress(AttributeError):
-        viewer.user._cogest_ci_scopes = (viewer.organization_id, scopes)
     return scopes
 
 
@@ -130,15 +140,9 @@ class CIClassQuerySet(RestrictedQuerySet):
 
 
 def _provider_scope_areas(viewer: Viewer) -> list[str]:
-    from cogest.models import Engagement
-
     areas: set[str] = set()
-    for scope_areas in (
-        Engagement.objects.active()
-        .filter(provider_id=viewer.organization_id)
-        .values_list("scope_areas", flat=True)
-    ):
-        areas.update(scope_areas or [])
+    for engagement in _active_engagements(viewer):
+        areas.update(engagement.scope_areas or [])
     return sorted(areas)
 
 
